@@ -159,7 +159,8 @@ CASES = {
 RANDOM = [name for name, case in CASES.items() if case[4] not in (_affine, _prelu)]
 # the backward of a lookup does not read the table, so a reset before it changes nothing
 # it needs (PyTorch's goes on too)
-READS_ITS_WEIGHTS = [name for name in CASES if not name.startswith("Embedding")]
+# (PReLU's backward reads the slope the forward picked, x's where x <= 0, not the weight)
+READS_ITS_WEIGHTS = [name for name in CASES if not name.startswith(("Embedding", "PReLU"))]
 
 
 def _make(lib, name, dtype=None):
@@ -323,7 +324,7 @@ def test_a_reset_between_forward_and_backward_is_refused(name):
         loss.backward()
 
 
-@pytest.mark.parametrize("name", ["Embedding", "EmbeddingBag"])
+@pytest.mark.parametrize("name", ["Embedding", "EmbeddingBag", "PReLU"])
 def test_a_lookups_backward_after_a_reset_gives_the_gradient_it_would_have(name):
     tg.manual_seed(0)
     layer = _make(tg, name)
@@ -331,7 +332,7 @@ def test_a_lookups_backward_after_a_reset_gives_the_gradient_it_would_have(name)
     expected = layer.weight.grad.numpy().copy()
     layer.weight.grad = None
     loss = _loss(layer, tg, name)
-    layer.reset_parameters()  # (the lookup's backward reads the looked-up rows' grads only)
+    layer.reset_parameters()  # (a lookup's backward reads no rows; PReLU's its own copy)
     loss.backward()
     np.testing.assert_array_equal(layer.weight.grad.numpy(), expected)
 
@@ -348,8 +349,10 @@ def test_pytorch_refuses_a_reset_between_forward_and_backward_where_ours_does(na
     except RuntimeError as error:
         refused = "modified by an inplace operation" in str(error)
     # PyTorch's instance norm keeps a repeated copy of the weight for its backward; ours
-    # reads the weight itself, so its gradient would not be the forward's: refused
-    assert refused == (name in READS_ITS_WEIGHTS and "InstanceNorm" not in name)
+    # reads the weight itself, so its gradient would not be the forward's: refused. PyTorch's
+    # prelu reads the weight; ours its copy of the slopes used, giving the forward's gradient
+    assert refused == ((name in READS_ITS_WEIGHTS or name.startswith("PReLU"))
+                       and "InstanceNorm" not in name)
 
 
 # ------------------------------------------------------------------ particular layers

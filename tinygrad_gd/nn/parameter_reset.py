@@ -17,6 +17,8 @@ reset of those without running statistics); `written_`: one tensor given its new
 """
 from __future__ import annotations
 
+import inspect
+
 import math
 from typing import Any, Callable, Iterable
 
@@ -36,11 +38,17 @@ def start_parameters(layer: Module, seed: Any, generator: Any,
     Transformer's `_reset_parameters`). The constructor's seed= or generator=, where given,
     stands in for tg.manual_seed's generator while it runs: every draw of the reset comes
     from it, an override's own (nn.init.uniform_(self.weight), tg.rand) too; the global
-    generator is as it was afterwards."""
+    generator is as it was afterwards. A reset taking generator= (every one of this package's)
+    is given it instead: the global generator, which another thread may draw from, is
+    swapped only for an override of the user's that takes no generator."""
     if seed is None and generator is None:
         getattr(layer, reset)()
         return
     rng = creation.make_generator(seed, generator, type(layer).__name__)
+    method = getattr(layer, reset)
+    if "generator" in inspect.signature(method).parameters:
+        method(generator=rng)
+        return
     seeded = creation._seeded
     saved, seeded[0] = seeded[0], rng
     try:
