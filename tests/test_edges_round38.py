@@ -436,3 +436,29 @@ def test_fill_diagonal_wrap_must_be_a_flag(wrap):
     with pytest.raises(TypeError, match=r"^fill_diagonal_: wrap must be True or False, got "):
         x.fill_diagonal_(5.0, wrap)
     assert not x.data.any()  # (nothing written)
+
+
+# -- 12. what the review of these mends found ------------------------------------------------
+SIZES_AND_A_TUPLE = {  # (ours gave shapes (2, 3), (2, 3) and a bare IndexError)
+    "zeros(t, (3, 4))": lambda lib: lib.zeros(lib.tensor(2), (3, 4)),
+    "view(t, (3, 9))": lambda lib: lib.zeros(6).view(lib.tensor(2), (3, 9)),
+    "zeros(t, [])": lambda lib: lib.zeros(lib.tensor(2), []),
+    "zeros(2, (3,))": lambda lib: lib.zeros(2, (3,)),
+}
+
+
+@pytest.mark.parametrize("name", SIZES_AND_A_TUPLE)
+def test_sizes_one_by_one_then_a_tuple_are_refused_in_one_line(name):
+    with pytest.raises(TypeError) as caught:
+        SIZES_AND_A_TUPLE[name](tg)
+    assert re.fullmatch(rf"{name[:name.index('(')]}: sizes and axes must be ints, or one "
+                        rf"tuple of ints \(not both\), got (tuple|list) .+", str(caught.value))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", SIZES_AND_A_TUPLE)
+def test_sizes_one_by_one_then_a_tuple_are_refused_as_pytorchs(torch64, name):
+    with pytest.raises(TypeError):
+        SIZES_AND_A_TUPLE[name](torch64)
+    with pytest.raises(TypeError):
+        SIZES_AND_A_TUPLE[name](tg)

@@ -130,12 +130,20 @@ def ints(op: str, sizes: tuple) -> tuple[int, ...]:
             raise TypeError(f"{op}: expected ints or a tuple of ints, got "
                             f"{type(sizes[0]).__name__} {sizes[0]!r}") from None
     for n in sizes:
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-            if isinstance(n, Tensor):
-                return tuple(tensor_int(op, "a size or axis", m, "an int") if isinstance(
-                    m, Tensor) else ints(op, (m,))[0] for m in sizes)
-            raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r}")
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):  # (a tensor; else refused)
+            return tuple(_int_or_tensor(op, m, sizes) for m in sizes)
     return tuple(int(n) for n in sizes)
+
+
+def _int_or_tensor(op: str, n: Any, sizes: tuple) -> int:
+    """One of the ints `sizes` given one by one (`f(2, 3)`), a 0-d integer tensor read as
+    its int; a tuple among them refused (`zeros(tensor(2), (3, 4))`: no size is a tuple)."""
+    if isinstance(n, Tensor):
+        return tensor_int(op, "a size or axis", n, "an int")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"{op}: sizes and axes must be ints, or one tuple of ints (not "
+                        f"both), got {type(n).__name__} {n!r} in {sizes!r}")
+    return int(n)
 
 
 def tensor_int(op: str, name: str, value: Tensor, wanted: str) -> int:
