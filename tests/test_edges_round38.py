@@ -462,3 +462,20 @@ def test_sizes_one_by_one_then_a_tuple_are_refused_as_pytorchs(torch64, name):
         SIZES_AND_A_TUPLE[name](torch64)
     with pytest.raises(TypeError):
         SIZES_AND_A_TUPLE[name](tg)
+
+
+@pytest.mark.parametrize("mode", ["floor", "trunc"])
+@pytest.mark.parametrize("name", ["div", "remainder", "fmod", "floor_divide"])
+def test_shapes_that_do_not_fit_are_told_before_a_zero_divisor(name, mode):
+    kwargs = {"rounding_mode": mode} if name == "div" else {}
+    with pytest.raises(tg.ShapeError, match=rf"^{name}: shapes \(2, 3\), \(2,\) do not "
+                                            rf"broadcast together"):
+        getattr(tg, name)(tg.ones(2, 3, dtype=tg.int64), tg.zeros(2, dtype=tg.int64), **kwargs)
+
+
+@pytest.mark.torch
+def test_shapes_that_do_not_fit_before_a_zero_divisor_are_pytorchs(torch64):
+    # (PyTorch names the sizes that differ, not a division by zero)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        torch64.div(torch64.ones(2, 3, dtype=torch64.int64),
+                    torch64.zeros(2, dtype=torch64.int64), rounding_mode="floor")

@@ -297,9 +297,12 @@ def finite(op: str, name: str, value: object, hint: str = "") -> float:
 def integer_divisor(op: str, x: np.ndarray, y: np.ndarray, mode: str = "") -> tuple:
     """x and y; an integer divisor y holding a 0 refused in one line, as PyTorch's
     RuntimeError (NumPy's x // 0 is 0 with a warning; a float divisor gives inf or NaN)."""
-    if y.dtype.kind in "biu" and not y.all() and np.broadcast(x, y).size:  # (none: no division)
-        raise RuntimeError(f"{op}: integer division by zero{mode}: the divisor of shape "
-                           f"{y.shape} holds a 0; divide floats for inf or NaN there (x.float())")
+    if y.dtype.kind in "biu" and not y.all():
+        broadcast(op, x, y)  # (shapes that do not fit are told first, as PyTorch's)
+        if x.size:  # (no entries: no division)
+            raise RuntimeError(f"{op}: integer division by zero{mode}: the divisor of shape "
+                               f"{y.shape} holds a 0; divide floats for inf or NaN there "
+                               f"(x.float())")
     return x, y
 
 
