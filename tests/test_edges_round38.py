@@ -151,24 +151,34 @@ def test_prelu_at_infinities_is_pytorchs(torch64):
 
 # -- 3. where of two Python numbers ----------------------------------------------------------
 @pytest.mark.parametrize("x, y, dtype", [(0, 1, np.int64), (True, False, np.bool_),
-                                         (True, 7, np.int64), (-3, 2.5, np.float64)])
+                                         (True, 7, np.int64), (-3, 2.5, np.float64),
+                                         (np.int64(3), 4, np.int64),
+                                         (np.bool_(True), False, np.bool_),
+                                         (np.bool_(True), np.bool_(False), np.bool_)])
 def test_where_of_two_numbers_keeps_their_kind(x, y, dtype):
     condition = np.array([True, False, True])
     out = tg.where(tg.tensor(condition), x, y)
-    expected = np.where(condition, x, y)  # NumPy's dtype, the same as PyTorch's here
+    # NumPy's dtype, the same as PyTorch's here (PyTorch 2.13 reads NumPy's bools as
+    # floats: where(c, np.bool_(True), False) is float64 there; NumPy's and ours, bool)
+    expected = np.where(condition, x, y)
     assert out.dtype == dtype == expected.dtype
     np.testing.assert_array_equal(out.data, expected)
 
 
-def test_where_of_numbers_beyond_int64_is_refused_in_one_line():
-    with pytest.raises(OverflowError, match=r"^where: 1180591620717411303424 and 1 do not "
-                                            r"both fit int64; give them as floats"):
-        tg.where(tg.tensor([True]), 2 ** 70, 1)
+@pytest.mark.parametrize("x, y", [(2 ** 70, 1), (1, 2 ** 70), (0, -2 ** 70)])
+def test_where_of_numbers_beyond_int64_is_refused_in_one_line(x, y):
+    big = x if abs(x) > 1 else y  # (the one named, whichever side it is on)
+    with pytest.raises(OverflowError, match=rf"^where: {big} does not fit int64; give it as "
+                                            rf"a float \({re.escape(repr(float(big)))}\)$"):
+        tg.where(tg.tensor([True]), x, y)
 
 
 @pytest.mark.torch
 def test_where_of_two_numbers_has_pytorchs_dtype(torch64):
-    for x, y in ((0, 1), (True, False), (False, 3), (1, 0.5)):
+    # (NumPy's integer scalars as Python's ints: int64, whatever their width)
+    for x, y in ((0, 1), (True, False), (False, 3), (1, 0.5), (np.int64(1), 0),
+                 (np.int32(3), np.int32(4)), (1, np.int64(0)), (np.uint8(3), 1),
+                 (True, np.int64(2)), (np.int32(3), 0.5), (np.float32(1), 0)):
         ours = tg.where(tg.tensor([True, False]), x, y)
         theirs = torch64.where(torch64.tensor([True, False]), x, y)
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")

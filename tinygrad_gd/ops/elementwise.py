@@ -253,6 +253,9 @@ class FloorDivide(Function, name="floor_divide", elementwise=True,
         return g * 0, g * 0
 
 
+_INTEGERS = (int, np.integer, np.bool_)  # (a Python bool is an int)
+
+
 class Where(Function, elementwise=True, functions=("where",)):
     """x where `condition` holds, else y (the condition is not differentiated). With the
     condition alone, NumPy's and PyTorch's `where(condition)`: the indices where it holds,
@@ -277,13 +280,14 @@ class Where(Function, elementwise=True, functions=("where",)):
         if condition.dtype != bool:
             raise TypeError(f"where: the condition must be boolean (a comparison such as x > 0), "
                             f"got dtype {condition.dtype}")
-        if isinstance(x, int) and isinstance(y, int):  # (two Python ints, or bools)
+        if isinstance(x, _INTEGERS) and isinstance(y, _INTEGERS):  # (ints or bools, NumPy's too)
             # int64 (bool), as PyTorch's and NumPy's: not the float numbers alone make
-            dtype = bool if isinstance(x, bool) and isinstance(y, bool) else np.int64
-            if not all(-2 ** 63 <= v < 2 ** 63 for v in (x, y)):
-                raise OverflowError(f"where: {x} and {y} do not both fit int64; give them as "
-                                    f"floats ({float(x)!r}) or as tensors")
-            x, y = (Tensor.from_op(np.array(v, dtype), None) for v in (x, y))
+            flags = isinstance(x, (bool, np.bool_)) and isinstance(y, (bool, np.bool_))
+            for v in (x, y):
+                if not -2 ** 63 <= int(v) < 2 ** 63:
+                    raise OverflowError(f"where: {v} does not fit int64; give it as a float "
+                                        f"({float(v)!r})")
+            x, y = (Tensor.from_op(np.array(v, bool if flags else np.int64), None) for v in (x, y))
         return cls.apply(x, y, condition=condition)
 
     def forward(ctx, x, y, *, condition):
