@@ -30,7 +30,13 @@ than in a short one, and mode() at a NaN depends on the order), ours now gives i
 10. `F.normalize(x, dim=(0, 1))`, the norm over several axes, as PyTorch's (refused);
 11. an integer `%`, `fmod` or `//` of no entries by a 0 gives no entries (refused as a
     division by zero); `fill_diagonal_`'s wrap must be True or False (a tensor raised
-    NumPy's ambiguous-truth error without the op's name, 1 was taken).
+    NumPy's ambiguous-truth error without the op's name, 1 was taken);
+12. what the review of these mends found: sizes one by one with a tuple among them
+    (`zeros(tensor(2), (3, 4))` gave shape (2, 3)) refused as PyTorch's; an integer `div`
+    by a 0 with shapes that do not fit names div; `where` of NumPy's integer scalars is
+    int64 and the overflow names its number; `squeeze_(0, 2)`, a 0-d tensor among axes,
+    for a 0-d input's axis, linspace's steps, one_hot's num_classes and round's decimals
+    as PyTorch's; `F.normalize(x, dim=())` over every axis, as PyTorch's.
 
 Checked against definitions and finite differences, and (marked `torch`) against PyTorch.
 """
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import math
 import re
+import types
 
 import numpy as np
 import pytest
@@ -489,3 +496,62 @@ def test_shapes_that_do_not_fit_before_a_zero_divisor_are_pytorchs(torch64):
     with pytest.raises(RuntimeError, match="must match the size"):
         torch64.div(torch64.ones(2, 3, dtype=torch64.int64),
                     torch64.zeros(2, dtype=torch64.int64), rounding_mode="floor")
+
+
+def test_squeeze_in_place_takes_its_axes_one_by_one():
+    x = tg.tensor(Y).clone()
+    assert x.squeeze_(0, 3) is x and x.shape == (2, 3)
+    np.testing.assert_array_equal(x.data, Y.reshape(2, 3))
+
+
+AXES_AS_TENSORS = {  # (a 0-d integer tensor among the axes, or for a 0-d input's axis)
+    "sum((t, 0))": lambda lib, x: x.sum((lib.tensor(1), 0)),
+    "flip(t, 0)": lambda lib, x: x.flip(lib.tensor(1), 0),
+    "flip((t, 0))": lambda lib, x: x.flip((lib.tensor(1), 0)),
+    "squeeze_(t, 3)": lambda lib, x: x.reshape(1, 2, 3, 1).clone().squeeze_(lib.tensor(0), 3),
+    "0-d softmax(t)": lambda lib, x: x[0, 0].softmax(lib.tensor(-1)),
+    "0-d cumsum(t)": lambda lib, x: x[0, 1].cumsum(lib.tensor(0)),
+    "linspace steps": lambda lib, x: lib.linspace(0, 1, lib.tensor(5)),
+    "one_hot num_classes": lambda lib, x: lib.nn.functional.one_hot(lib.tensor([0, 2]),
+                                                                    lib.tensor(4)),
+    "round decimals": lambda lib, x: (x / 3).round(decimals=lib.tensor(1)),
+}
+
+
+@pytest.mark.parametrize("name", AXES_AS_TENSORS)
+def test_a_zero_d_tensor_among_axes_or_counts_is_its_int(name):
+    by_tensor = AXES_AS_TENSORS[name](tg, tg.tensor(X))
+    # the same call with the ints themselves: tg, but whose tensor(n) of an int is n
+    ints = types.SimpleNamespace(**{**vars(tg), "tensor": lambda v, **kwargs: v if isinstance(
+        v, int) else tg.tensor(v, **kwargs)})
+    by_int = AXES_AS_TENSORS[name](ints, tg.tensor(X))
+    assert by_tensor.shape == by_int.shape and by_tensor.dtype == by_int.dtype
+    np.testing.assert_array_equal(by_tensor.data, by_int.data)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", AXES_AS_TENSORS)
+def test_a_zero_d_tensor_among_axes_or_counts_is_pytorchs(torch64, name):
+    ours = AXES_AS_TENSORS[name](tg, tg.tensor(X))
+    theirs = AXES_AS_TENSORS[name](torch64, torch64.tensor(X))
+    assert ours.shape == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-15)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, math.inf])
+def test_normalize_over_no_dims_is_over_every_axis(p):
+    x = tg.tensor(Z, requires_grad=True)
+    norm = np.sum(np.abs(Z) ** p) ** (1 / p) if p != math.inf else np.abs(Z).max()
+    np.testing.assert_allclose(F.normalize(x, p=p, dim=()).data, Z / norm, rtol=1e-13)
+    assert tg.gradcheck(lambda t: F.normalize(t, p=p, dim=[]), (x,))
+
+
+@pytest.mark.torch
+def test_normalize_over_no_dims_is_pytorchs(torch64):
+    weights = np.cos(Z)
+    for p in (2.0, 1.0, 3.0):
+        fn = lambda lib, x: lib.nn.functional.normalize(x, p=p, dim=())  # noqa: E731
+        for a, b in zip(_values_and_gradient(tg, fn, Z, weights),
+                        _values_and_gradient(torch64, fn, Z, weights)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

@@ -229,9 +229,7 @@ def linspace(start: Any, stop: Any = None, num: Any = None, dtype: Any = None,
     (NumPy's) or `end` (PyTorch's), both included; bounds may be 0-d tensors (PyTorch's)."""
     stop = either("linspace", "stop", stop, "end", end, None)
     count = either("linspace", "num", num, "steps", steps, 50)
-    if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
-        raise TypeError(f"linspace: the number of values (num= or steps=) must be an int, got "
-                        f"{type(count).__name__} {count!r}")
+    count = integer("linspace", "the number of values (num= or steps=)", count)
     if count < 0:
         raise ValueError(f"linspace: the number of values (num= or steps=) must be >= 0, got "
                          f"{count}")

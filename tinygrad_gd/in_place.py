@@ -293,11 +293,11 @@ def unsqueeze_(self: Tensor, dim: int) -> Tensor:
     return _reshape_in_place(self, "unsqueeze_", lambda x: x.unsqueeze(dim))
 
 
-def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
+def squeeze_(self: Tensor, dim: Any = None, *more_dims: Any) -> Tensor:
     """`t.squeeze_(dim=None)`: t loses its axes of length 1 (those of `dim`, an int or a
-    tuple, if given), in place (PyTorch's); returns t."""
-    return _reshape_in_place(self, "squeeze_",
-                             lambda x: x.squeeze() if dim is None else x.squeeze(dim))
+    tuple, or its axes one by one, `t.squeeze_(0, 2)`, if given), in place (PyTorch's);
+    returns t."""
+    return _reshape_in_place(self, "squeeze_", lambda x: x.squeeze(dim, *more_dims))
 
 
 def t_(self: Tensor) -> Tensor:

@@ -101,7 +101,7 @@ from .fractional_pooling import (fractional_max_pool2d,  # noqa: F401
                                  fractional_max_pool3d_with_indices)
 from .attention_forward import multi_head_attention_forward  # noqa: F401
 from .deprecated_functions import upsample, upsample_bilinear, upsample_nearest  # noqa: F401
-from ..ops.arguments import number
+from ..ops.arguments import integer, number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _normalized
 from .loss_checks import (_check_class_options, _check_reduction,
                           _check_unit_interval, _check_weight, _class_indices,
@@ -198,8 +198,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class indices must be integers, got dtype {data.dtype}; "
                         f"build them with tg.as_tensor([0, 2]) or convert with .long()")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
-        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    num_classes = integer("one_hot", "num_classes", num_classes)  # (a 0-d tensor: its int)
     if num_classes == -1 and not data.size:  # (as PyTorch's: no largest index to count from)
         raise ValueError("one_hot: no indices to count the classes from; give num_classes")
     n = int(data.max()) + 1 if num_classes == -1 else max(int(num_classes), 0)

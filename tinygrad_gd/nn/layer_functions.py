@@ -147,12 +147,14 @@ def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2,
                 dims_ok: bool = False) -> Tensor:
     """input / max(its p-norm along `dim`, eps) (normalize's, cosine_similarity's); a 0-d
     input is one entry along dim 0 or -1, as PyTorch's; `dims_ok`: dim may be a tuple
-    (normalize's, as PyTorch's: the norm over those axes)."""
+    (normalize's, as PyTorch's: the norm over those axes, over all of them for ())."""
     eps = number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
+    if isinstance(dim, Tensor):  # (PyTorch's 0-d integer tensor for an int; no other)
+        dim = tensor_int(where, "dim", dim, "an int")
     scalar = input.ndim == 0 and isinstance(dim, (int, np.integer)) and \
         not isinstance(dim, bool) and dim in (0, -1)
-    if dims_ok and isinstance(dim, (tuple, list)) and dim:
-        dim = check_axis(where, dim, input.ndim)
+    if dims_ok and isinstance(dim, (tuple, list)):  # (none: every axis, as PyTorch's)
+        dim = check_axis(where, dim, input.ndim) if dim else None
     else:
         dim = 0 if scalar else _one_dim(where, dim, input.ndim)
     along = input.reshape((1,)) if input.ndim == 0 else input

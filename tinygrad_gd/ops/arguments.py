@@ -54,6 +54,9 @@ def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
                         f"{type(axis).__name__} {axis!r}") from None
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            if isinstance(a, Tensor):  # (a 0-d integer one among the axes: its int)
+                return check_axis(op, tuple(tensor_int(op, "axis", t, "an int") if isinstance(
+                    t, Tensor) else t for t in axes), ndim, scalar_axis)
             raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
                             f"{type(a).__name__} {a!r}")
         if not -n <= a < n:
@@ -87,6 +90,8 @@ def on_a_scalars_axis(op: str, x: Tensor, axis: Any) -> bool:
     if x.ndim or axis is None:
         return False
     check_axis(op, axis, 0, scalar_axis=True)
+    if isinstance(axis, Tensor):  # (a 0-d integer one, check_axis's: its int)
+        axis = int(axis._data)
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{op}: axis must be one int, got {axis!r}")
     return True

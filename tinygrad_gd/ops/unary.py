@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .arguments import floating
+from .arguments import floating, integer
 
 LN2, LN10 = np.log(2.0), np.log(10.0)
 
@@ -491,8 +491,7 @@ class Round(_Step, elementwise=True, methods=("round",), functions=("round",)):
 
     @classmethod
     def call(cls, x, decimals=0):
-        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
-            raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+        decimals = integer("round", "decimals", decimals)  # (a 0-d integer tensor: its int)
         return cls.apply(x, decimals=int(decimals))
 
     def forward(ctx, x, *, decimals=0):
