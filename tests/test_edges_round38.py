@@ -389,8 +389,9 @@ def test_a_tensor_is_no_dtype(name, shape):
                                         rf"shape {re.escape(str(shape))}; for its dtype give "
                                         rf"t.dtype$"):
         AS_DTYPE[name](tg.tensor([1.0, 2.0]), tg.zeros(*shape, dtype=tg.int64))
-    with pytest.raises(TypeError, match=r"^type: .*got Tensor Tensor\(\[\]\); for a "
-                                        r"tensor's own, give t.dtype$"):
+    with pytest.raises(TypeError, match=r"^type: dtype must be a dtype \(tg.float32, "
+                                        r"tg.int64, ...\), got a Tensor of shape \(0,\); "
+                                        r"for its dtype give t.dtype$"):
         tg.tensor([1.0]).type(tg.zeros(0))
 
 

@@ -48,7 +48,7 @@ from .ops.arguments import broadcast, matrix_product, number, one_axis
 from .ops.contraction import Diagonal
 from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
-from .values import NO_BFLOAT16, is_bfloat16
+from .values import NO_BFLOAT16, dtype_spelling, is_bfloat16
 from .versions import ConstantView, NoGradView
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
@@ -384,16 +384,11 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
             and dtype.endswith("Tensor"):
         kind = dtype.split(".", 1)[1][:-len("Tensor")]
         dtype = _DTYPES_OF_TYPE_NAMES.get(kind, kind.lower())
-    if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
-        dtype = str(dtype).removeprefix("torch.")
-    a_tensor = hasattr(dtype, "_data")  # (np.dtype would read its .dtype)
+    dtype = dtype_spelling(dtype, "type")
     try:
-        if a_tensor:
-            raise TypeError("a tensor is no dtype")
         target = np.dtype(dtype)
     except TypeError:
-        why = NO_BFLOAT16 if is_bfloat16(dtype) else "for a tensor's own, give t.dtype" \
-            if a_tensor else "tinygrad_gd runs on the CPU only"
+        why = NO_BFLOAT16 if is_bfloat16(dtype) else "tinygrad_gd runs on the CPU only"
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(given).__name__} "
                         f"{short(given)}; {why}") from None

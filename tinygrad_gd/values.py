@@ -55,6 +55,18 @@ def _describe(data: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def dtype_spelling(dtype: Any, where: str) -> Any:
+    """`dtype` as NumPy reads it: PyTorch's `torch.float32` by its name; a Tensor refused
+    in one line naming `where` (np.dtype would take its .dtype silently)."""
+    if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
+        return str(dtype).removeprefix("torch.")
+    if hasattr(dtype, "_data"):  # a Tensor
+        raise TypeError(f"{where}: dtype must be a dtype (tg.float32, tg.int64, ...), got a "
+                        f"{type(dtype).__name__} of shape {dtype.shape}; for its dtype give "
+                        f"t.dtype")
+    return dtype
+
+
 def numeric_dtype(dtype: Any, where: str) -> np.dtype:
     """`dtype` (NumPy's, its name, or PyTorch's `torch.float32`, read by its name) as a
     NumPy dtype of bools, integers or floats; an unknown one, complex, strings, objects
@@ -62,12 +74,7 @@ def numeric_dtype(dtype: Any, where: str) -> np.dtype:
     take no strings): "float" is float64, where PyTorch's `tg.float` is float32."""
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         return dtype  # one already (a tensor's own, which its ops' constants take)
-    if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
-        dtype = str(dtype).removeprefix("torch.")
-    if hasattr(dtype, "_data"):  # a Tensor (np.dtype would take its .dtype silently)
-        raise TypeError(f"{where}: dtype must be a dtype (tg.float32, tg.int64, ...), got a "
-                        f"{type(dtype).__name__} of shape {dtype.shape}; for its dtype give "
-                        f"t.dtype")
+    dtype = dtype_spelling(dtype, where)
     try:
         out = np.dtype(dtype)
     except TypeError as err:
