@@ -1,8 +1,9 @@
 """What the layers' `reset_parameters` share. A reset gives a layer's parameters PyTorch's
 starting values again, in place: the same Parameter objects (an optimizer holding them
 still trains them), each its dtype, written as nn.init writes (under no_grad, counted as
-an in-place change: a graph that saved the old values refuses to backward; a refusal
-names the layer's reset_parameters). Every layer's reset takes `seed=` and `generator=`
+an in-place change: a graph whose backward reads the old values refuses to backward, one
+that kept what it reads (PReLU's the slopes it used) gives the forward's gradient; a
+refusal names the layer's reset_parameters). Every layer's reset takes `seed=` and `generator=`
 by keyword, as its constructor does (a reset that draws nothing checks and ignores them).
 
 `start_parameters`: a constructor's last step, PyTorch's `self.reset_parameters()` (a
