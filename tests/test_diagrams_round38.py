@@ -20,6 +20,7 @@ Numbers are checked against NumPy (a hand derivation written here) or against Py
 """
 from __future__ import annotations
 
+import gc
 import re
 import xml.etree.ElementTree as ET
 
@@ -235,27 +236,60 @@ def test_a_hooks_cause_names_the_numbered_result(tmp_path):
 # 3. A post-accumulate-grad hook named only where .grad holds its change
 
 
-def test_a_post_accumulate_hooks_change_since_cleared_is_not_named(tmp_path):
+def _hookless_session() -> None:
+    """What earlier tests left (tensors with hooks) freed, and one backward() without a hook
+    run: a test then sees what a fresh session sees, whatever ran before it."""
+    gc.collect()
+    (tg.Tensor([1.0], requires_grad=True) * 2).sum().backward()
+
+
+# the three ways to zero a tensor's .grad in place, which the hooks' change goes with
+_ZEROINGS = {"zero_": lambda t: t.grad.zero_(), "fill_(0)": lambda t: t.grad.fill_(0),
+             "through .data": lambda t: t.grad.data.__setitem__(Ellipsis, 0)}
+
+
+@pytest.mark.parametrize("clearing", ["w.grad = None", *_ZEROINGS])
+@pytest.mark.parametrize("hook", ["post-accumulate", "tensor"])
+def test_a_hooks_change_since_cleared_is_not_named(tmp_path, clearing, hook):
+    _hookless_session()
     w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
     runs = []
 
-    def hook(p):  # triples .grad in its first run only, then looks only
-        runs.append(p.grad.numpy().copy())
+    def triple_once(p):  # triples the gradient in its first run only, then looks only
+        runs.append(1)
+        if hook == "tensor":
+            return p * 3 if len(runs) == 1 else None
         if len(runs) == 1:
             p.grad = p.grad * 3
-    w.register_post_accumulate_grad_hook(hook)
+    (w.register_post_accumulate_grad_hook if hook == "post-accumulate"
+     else w.register_hook)(triple_once)
     loss = (w * w).sum()
     loss.backward(retain_graph=True)
-    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * w.numpy())
-    said = " ".join(_nodes(_svg(loss, tmp_path, "changed", mode="backward"))["w"])
-    assert "(changed by its hook" in said, said  # (its change is in .grad)
-    w.grad = None  # (the change is gone with it)
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * w.numpy())  # (d/dw sum w² = 2w)
+    said = " ".join(_nodes(_svg(loss, tmp_path, "first", mode="backward"))["w"])
+    assert "(changed by its hook" in said, said
+    _ZEROINGS.get(clearing, lambda t: setattr(t, "grad", None))(w)  # (the tripled .grad goes)
+    said = " ".join(_nodes(_svg(loss, tmp_path, "cleared", mode="backward"))["w"])
+    assert "hook" not in said, said  # (nothing of the hook's held, before a pass)
     loss.backward(retain_graph=True)
     loss.backward(retain_graph=True)
     np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * w.numpy())
     for mode in ("backward", "forward"):
         said = " ".join(_nodes(_svg(loss, tmp_path, mode, mode=mode))["w"])
         assert "hook" not in said and "(accumulated" in said, said
+
+
+def test_a_hooks_change_partly_overwritten_is_still_named(tmp_path):
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 3))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    w.grad.data[0] = 0  # (entry 1 still holds the tripled gradient)
+    loss.backward()
+    np.testing.assert_allclose(w.grad.numpy(), [(0 + 2) * 3, (3 * 4 + 4) * 3])  # (2w added, tripled)
+    said = " ".join(_nodes(_svg(loss, tmp_path, "partly", mode="backward"))["w"])
+    assert "(changed by its hook" in said, said
 
 
 # ---------------------------------------------------------------------------------------
@@ -334,7 +368,9 @@ def test_a_modules_look_only_backward_hook_is_named_nowhere(tmp_path, hook):
         assert "hook" not in text and "(accumulated" in text, text
 
 
-def test_a_modules_hook_change_since_cleared_is_not_named(tmp_path):
+@pytest.mark.parametrize("zeroing", ["zero_grad()", *_ZEROINGS])
+def test_a_modules_hook_change_since_cleared_is_not_named(tmp_path, zeroing):
+    _hookless_session()
     tg.manual_seed(38)
     net = _Net()
     runs = []
@@ -348,7 +384,11 @@ def test_a_modules_hook_change_since_cleared_is_not_named(tmp_path):
     said = " ".join(_nodes(_svg(loss, tmp_path, "first", mode="backward", model=net,
                                 open_modules=True))["fc1.weight"])
     assert "a backward hook of fc2: Linear(3 -> 1)" in said, said
-    net.zero_grad()  # (set_to_none: the doubled .grad goes)
+    if zeroing == "zero_grad()":
+        net.zero_grad()  # (set_to_none: the doubled .grad goes)
+    else:
+        for p in net.parameters():
+            _ZEROINGS[zeroing](p)
     loss.backward(retain_graph=True)
     loss.backward()
     said = " ".join(_nodes(_svg(loss, tmp_path, "later", mode="backward", model=net,

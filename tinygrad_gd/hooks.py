@@ -40,41 +40,19 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from . import engine, higher_order, versions  # noqa: F401  (higher_order: create_graph's backward)
+from . import engine, grad_starts, versions
+from . import higher_order  # noqa: F401  (create_graph's backward)
 from .backward_args import backward_inputs, tensor_list  # noqa: F401  (autograd's, tensor's)
 from .backward_passes import (BackwardPass, PassKeepingNoGrad, grad_stamp, leading_to,  # noqa: F401
-                              next_stamp, running_pass)  # (leading_to: autograd_functional's)
+                              running_pass)  # (leading_to: autograd_functional's)
+from .by_identity import ByIdentity
+from .grad_starts import differs, held_by, keep_node_change, keeping, note_start
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
 from .hook_results import (forward_pre_hook_result, hook_replacement,  # noqa: F401  (nn's)
                            node_hook_result)
 from .op_errors import named
 from .tracked import writes
-
-
-class ByIdentity:
-    """Per-tensor values, keyed by identity (a tensor's == compares values), dropped with it."""
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[weakref.ref, Any]] = {}
-
-    def get(self, tensor: Any, default: Any = None) -> Any:
-        entry = self._entries.get(id(tensor))
-        return entry[1] if entry is not None and entry[0]() is tensor else default
-
-    def set(self, tensor: Any, value: Any) -> None:
-        key = id(tensor)
-        self._entries[key] = (weakref.ref(tensor, lambda _: self._entries.pop(key, None)), value)
-
-    def setdefault(self, tensor: Any, default: Any) -> Any:
-        """The value kept for `tensor`, `default` set first where there is none."""
-        if self.get(tensor) is None:
-            self.set(tensor, default)
-        return self.get(tensor)
-
-    def discard(self, tensor: Any) -> None:
-        if self.get(tensor) is not None:
-            del self._entries[id(tensor)]
 
 
 _hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
@@ -93,29 +71,31 @@ class GradientHooks(engine.Extension):
     """Runs a tensor's hooks on its complete gradient, then its node's pre-hooks; a hook may
     replace it. After the node's backward, its hooks, which may replace its inputs'. Each
     notes whether its hooks sent on other numbers than they got (`_keep_sent`,
-    `_keep_node_change`), and where a `.grad` this pass adds into starts (`_started`)."""
+    `keep_node_change`), and where a `.grad` this pass adds into starts (`note_start`)."""
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
-        if not _hooked_somewhere():  # every one that had a hook is gone
+        if not (_hooks._entries or _node_hooks._entries or _watched._entries):  # (no call:
+            # `_hooked_somewhere`'s, per tensor) every one that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        own, changed = _hooks.get(tensor), False
+        own, changed = _hooks._entries and _hooks.get(tensor), False
         for hook in list(own.values()) if own else ():
             got = np.array(getattr(grad, "_data", grad))  # (a hook may change it in place)
             grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
-            changed = changed or _users(tensor, hook) and _differs(got, grad)
+            changed = changed or _users(tensor, hook) and differs(got, grad)
         if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
             _keep_sent(tensor, grad, changed)
-        if (tensor._ctx is None or retains(tensor)) and grad_stamp() and (
-                tensor._grad is None or _started.get(tensor) is None):  # (zeroed: restarted)
-            _started.set(tensor, grad_stamp())  # (the .grad this pass adds into starts here)
+        if (tensor._ctx is None or _retained._entries and retains(tensor)) \
+                and (stamp := grad_stamp()):
+            note_start(tensor, stamp)  # (the .grad this pass adds into starts here, or earlier)
         before = grad
-        for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()):
+        for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()) \
+                if _node_hooks._entries else ():
             got = np.array(getattr(grad, "_data", grad))
             replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
             grad = grad if replaced is None else _hooked(grad, node_hook_result(replaced, 1)[0],
                                                          tensor)
-            keep_node_change(tensor._ctx, _differs(got, grad))
+            keep_node_change(tensor._ctx, differs(got, grad))
         if grad is not before and retains(tensor):  # (retain_grad keeps the gradient its
             _before_node_prehooks[id(tensor)] = (weakref.ref(tensor), before)  # hooks gave)
         return grad
@@ -130,7 +110,7 @@ class GradientHooks(engine.Extension):
             for k, g in enumerate(given):
                 if input_grads[k] is not None and g is not None:  # (vjp's list: the pass reads it)
                     input_grads[k] = _hooked(input_grads[k], g, node.parents[k])
-            keep_node_change(node, any(old is not None and _differs(old, new)
+            keep_node_change(node, any(old is not None and differs(old, new)
                                         for old, new in zip(got, input_grads)))
 
 
@@ -151,31 +131,15 @@ class Sent(NamedTuple):
     changed_at: int = 0
 
 
-# Two threads' passes may run one tensor's hooks: reading what was kept and keeping more
-# must not interleave, or one pass's change is lost.
-_keeping = threading.Lock()
-_started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
-_node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
-_post_changed = ByIdentity()  # leaf -> stamp of the last .grad its post-accumulate hooks changed
-
-
 def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
     running = running_pass()  # (none: a pass no backward() runs, the step page's)
     if running is not None:
         stamp, array = grad_stamp() if changed else 0, np.array(getattr(grad, "_data", grad))
-        with _keeping:
+        with keeping:
             earlier = _sent.get(tensor)
             _sent.set(tensor, Sent(array, changed or earlier is not None and earlier.changed,
                                    weakref.ref(running.output),
                                    stamp or earlier is not None and earlier.changed_at or 0))
-
-
-def keep_node_change(node: Any, changed: bool) -> None:
-    """A node's hooks sent on other numbers than they got in this pass: its stamp kept
-    (a module's backward hooks' node, nn's, says so too: `watch_grad_starts`)."""
-    if changed and (stamp := grad_stamp()):
-        with _keeping:
-            _node_changed.set(node, max(stamp, _node_changed.get(node, 0)))
 
 
 def changed_into(tensor: Any, holder: Any) -> bool:
@@ -184,33 +148,15 @@ def changed_into(tensor: Any, holder: Any) -> bool:
     run after `tensor`'s `.grad` is added to counts for its own where it changed `.grad`."""
     sent = _sent.get(tensor)
     return has_user_hooks(tensor) and (
-        sent is not None and _held_by(sent.changed_at, holder)
-        or tensor is holder and _held_by(_post_changed.get(tensor, 0), holder))
+        sent is not None and held_by(sent.changed_at, holder)
+        or tensor is holder and grad_starts.post_changed_into(tensor))
 
 
 def node_changed_into(node: Any, holder: Any) -> bool:
     """Whether a hook on `node` changed numbers in a pass whose gradient `holder`'s `.grad`
     holds (`changed_into`'s, for a node's hooks)."""
     return node is not None and (node_has_hooks(node) or _watched.get(node) is not None) \
-        and _held_by(_node_changed.get(node, 0), holder)
-
-
-def grad_restarted(tensor: Any) -> None:
-    """`tensor.grad` was zeroed in place (zero_grad(set_to_none=False)): the next pass that
-    adds into it starts it again, and no earlier hook's change is held in it."""
-    _started.discard(tensor)
-
-
-def _held_by(stamp: int, holder: Any) -> bool:
-    # A stamp, not a flag kept true: after `x.grad = None` the passes that change nothing
-    # start a `.grad` no earlier change is in (its start unknown: from before any hook)
-    return stamp > 0 and stamp >= _started.get(holder, 0)
-
-
-def _differs(got: Any, sent: Any) -> bool:
-    """Whether a hook's replacement holds other numbers than the gradient it got."""
-    return not np.array_equal(getattr(got, "_data", got), getattr(sent, "_data", sent),
-                              equal_nan=True)
+        and held_by(grad_starts.node_changed_at(node), holder)
 
 
 def sent_on(tensor: Any) -> Sent | None:
@@ -248,10 +194,10 @@ def _switch_off_unless_needed() -> None:
 
 
 def _hooked_somewhere() -> bool:
-    """Whether a hook the extension runs is live, or one judged by where `.grad` starts, which
-    it notes (`_started`): a post-accumulate-grad hook, a module's (`watch_grad_starts`)."""
-    return bool(_hooks._entries or _node_hooks._entries or _post_accumulate._entries
-                or _watched._entries)
+    """Whether a hook the extension runs is live, or a module's, judged by where `.grad`
+    starts, which it notes (`watch_grad_starts`; a post-accumulate-grad hook's leaf notes
+    its own in `_accumulated`)."""
+    return bool(_hooks._entries or _node_hooks._entries or _watched._entries)
 
 
 def watch_grad_starts(node: Any) -> None:
@@ -259,7 +205,8 @@ def watch_grad_starts(node: Any) -> None:
     while it lives, passes note where `.grad` starts, for `node_changed_into`."""
     with _registering:
         _watched.set(node, True)
-        engine.switch(_extension)
+        if _extension not in engine.extensions:  # (a module call each: no second switching)
+            engine.switch(_extension)
 
 
 _ids = itertools.count()  # hook keys: never reused (next() on a count is thread-safe)
@@ -308,7 +255,8 @@ def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandl
     with _registering:
         hooks = kept.setdefault(tensor, {})  # (its old version's after a change: move_hooks)
         hooks[key] = hook
-        engine.switch(_extension)
+        if kept is not _post_accumulate:  # (run by `_accumulated`, on its leaf only)
+            engine.switch(_extension)
 
     def remove() -> None:
         with _registering:
@@ -371,7 +319,7 @@ def _accumulated(tensor: Any, grad: Any) -> None:
         tensor._grad = added
         tensor._grad_at = writes[0]  # the write clock: when .grad was last set
     if _post_accumulate._entries and _post_accumulate.get(tensor):
-        kept = np.array(added._data)  # (what a hook changed in .grad: `changed_into`'s)
+        start = grad_starts.post_start(tensor, earlier)  # (a hook's change held: `changed_into`)
         for hook in list(_post_accumulate.get(tensor, {}).values()):
             returned = hook(tensor)  # (the tensor itself is let through, as PyTorch lets
             if returned is not None and returned is not tensor:  # `p.add_(...)` through)
@@ -379,9 +327,7 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                     f"register_post_accumulate_grad_hook: a hook returned "
                     f"{type(returned).__name__} {returned!r:.40}; it gets the tensor, reads "
                     f"or updates it, and returns None (PyTorch's rule)")
-        if tensor._grad is not None and _differs(kept, tensor._grad):
-            with _keeping:  # (outside a pass, backward(inputs=...)'s: after every one so far)
-                _post_changed.set(tensor, grad_stamp() or next_stamp())
+        grad_starts.keep_post_change(tensor, start, added)
 
 
 def register_prehook(node: Any, hook: Callable) -> RemovableHandle:

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .engine import Extension, Function, switch
-from .hooks import ByIdentity
+from .by_identity import ByIdentity
 
 
 class _Calls(tuple):

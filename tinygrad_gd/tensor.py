@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place checks, always on)
+from . import engine, grad_starts, hooks, values, versions  # noqa: F401  (versions: always on)
 from .engine import Function, is_grad_enabled
 from .errors import GradientDtypeError, ShapeError, user_stacklevel
 from .grad_mode import check_flag
@@ -416,7 +416,7 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
             p._grad = None  # (the setter's None, without a property call per parameter)
         elif p._grad is not None:
             versions.mixed.take(p._grad)  # (zeroed: nothing from before mixed in)
-            hooks.grad_restarted(p)  # (nor any hook's change: a diagram's cause)
+            grad_starts.grad_restarted(p)  # (nor any hook's change: a diagram's cause)
             if p._grad._requires_grad:  # made with create_graph=True: cut first, as PyTorch
                 p._grad = p._grad.detach()
             p._grad.zero_()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import hooks
+from .. import grad_starts, hooks
 from ..engine import Function
 from ..errors import user_stacklevel
 from ..tensor import Tensor
@@ -50,12 +50,14 @@ class _Gather(Function, register=False, name="backward_hook"):
         else:
             ends = np.cumsum([int(np.prod(s)) for s in shapes])
             grads = [g.reshape(s) for g, s in zip(np.split(grad, ends[:-1]), shapes)]
-        got = [np.array(g) for g in grads]  # (a hook may change one in place)
         sent = (call.outputs_backward(grads) if side == "output"
                 else call.inputs_backward(grads))
-        # (where the hooks sent on other numbers than they got: the diagrams name them)
-        hooks.keep_node_change(ctx, any(new is not None and not np.array_equal(
-            old, new, equal_nan=True) for old, new in zip(got, sent)))
+        # (where the hooks sent on other numbers than they got, the diagrams name them: one
+        # written in place, or a replacement of other values; no copy, one that looks only)
+        changed = call.written
+        for old, new in zip(grads, sent):
+            changed = changed or new is not None and new is not old and hooks.differs(old, new)
+        hooks.keep_node_change(ctx, changed)
         return tuple(sent)
 
     def stands_for(ctx, tensor: Tensor) -> Tensor | None:  # noqa: N805
@@ -116,6 +118,7 @@ class HookedCall:
         self.outputs: list[int] = []  # positions of outputs that need a gradient
         self.reached: list[bool] = []
         self.grad_outputs: tuple | None = None
+        self.written = False  # whether a hook wrote into a gradient it was given, this pass
 
     def setup_inputs(self, args: tuple) -> tuple:
         """`args` with each tensor that needs a gradient passed through the input node."""
@@ -162,6 +165,7 @@ class HookedCall:
                  for g, reached in zip(grads, self.reached)]
         self.reached[:] = [len(self.outputs) == 1] * len(self.outputs)  # (the next pass's)
         grad_outputs = _with_none(self.outputs, given, self.n_outputs)
+        self.written = False
         for hook in self.pre_hooks:
             result = hook(self.module, grad_outputs)
             if result is not None:
@@ -182,23 +186,27 @@ class HookedCall:
                                        f"returned {type(result).__name__}; it should always "
                                        f"return None or None for all gradients")
             self.grad_outputs = None
+        self.written = any(g is not None and grad_starts.written(g) for g in given)
         return [_array(grad_outputs[i]) for i in self.outputs]
 
     def inputs_backward(self, grads: list) -> list:
         """The input node's backward: the full hooks on grad_input and grad_output; the
         gradients it sends on to the inputs."""
+        self.written = False
         if self.grad_outputs is None or self.inputs is None:  # (not through the output node)
             return grads
         arrays = dict(zip(self.inputs, grads))
         arrays.update((i, np.zeros(*self.other_inputs[i])) for i in self.other_inputs)
         grad_inputs = tuple(Tensor.from_op(arrays[i], None) if i in arrays else None
                             for i in range(self.n_inputs))  # (PyTorch's zeros, for the others)
+        given = grad_inputs
         for hook in self.full_hooks:
             result = hook(self.module, grad_inputs, self.grad_outputs)
             if result is not None:
                 grad_inputs = self._replacement(result, grad_inputs, "full_backward_hook",
                                                 "grad_input")
         self.grad_outputs = None
+        self.written = any(grad_starts.written(given[i]) for i in self.inputs)
         return [_array(grad_inputs[i]) for i in self.inputs]
 
     def _replacement(self, result: Any, old: tuple, kind: str, what: str) -> tuple:

@@ -1,0 +1,119 @@
+"""Where a `.grad` starts: whether a hook's change to a gradient is held in the `.grad` drawn.
+
+A hook that sent on other numbers than it got (a tensor's, a node's, a module's backward
+hooks', a leaf's post-accumulate-grad hook) is a cause a diagram names for a `.grad` only
+where that `.grad` holds its change. The pass a change was made in is stamped
+(backward_passes.py's `grad_stamp`: `keep_node_change`, `keep_post_change`, hooks.py's
+`_keep_sent`), and so is the pass that started the `.grad` (`note_start`): a change from a
+pass at or after the start is held (`held_by`). A `.grad` starts again where it was set to
+None (`x.grad = None`, zero_grad()) or zeroed in place (zero_grad(set_to_none=False),
+`x.grad.zero_()`, `fill_(0)`, a write through `.data` that leaves zeros only:
+`zeroed_since`). That is asked where a pass notes a start, which only tensors near a hook
+do, and at drawing time: nothing on the common path.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from .backward_passes import grad_stamp, next_stamp
+from .by_identity import ByIdentity
+from .tracked import writes
+
+# Two threads' passes may run one tensor's hooks: reading what was kept and keeping more
+# must not interleave, or one pass's change is lost.
+keeping = threading.Lock()
+_started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
+_node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
+# leaf with post-accumulate hooks -> (stamp its .grad started at, the write clock after its
+# hooks last ran: a write into .grad later is the user's)
+_post_started = ByIdentity()
+_post_changed = ByIdentity()  # leaf -> stamp of the last .grad its post-accumulate hooks changed
+
+
+def differs(got: Any, sent: Any) -> bool:
+    """Whether a hook's replacement holds other numbers than the gradient it got."""
+    return not np.array_equal(getattr(got, "_data", got), getattr(sent, "_data", sent),
+                              equal_nan=True)
+
+
+def written(tensor: Any) -> bool:
+    """Whether `tensor`'s values were written in place since it was made (`x.mul_(2)`,
+    `x.data[0] = 1`: its version counter moved; reading `.data` moves none)."""
+    return tensor._version is not None and tensor._version[0] > 0
+
+
+def zeroed_since(grad: Any, clock: int) -> bool:
+    """Whether the `.grad` tensor `grad` was written in place after the write clock read
+    `clock` and holds zeros only: no gradient from before is in it."""
+    return grad is not None and grad._version is not None and grad._version[0] > clock \
+        and not grad._data.any()
+
+
+def note_start(tensor: Any, stamp: int) -> None:
+    """A pass stamped `stamp` is about to add into `tensor.grad`: its start, where it has
+    none noted, or was set to None or zeroed in place since (`zeroed_since`)."""
+    grad = tensor._grad
+    if grad is None or _started.get(tensor) is None \
+            or zeroed_since(grad, getattr(tensor, "_grad_at", 0)):
+        _started.set(tensor, stamp)
+
+
+def grad_restarted(tensor: Any) -> None:
+    """`tensor.grad` was zeroed in place (zero_grad(set_to_none=False)): the next pass that
+    adds into it starts it again, and no earlier hook's change is held in it."""
+    _started.discard(tensor)
+    _post_started.discard(tensor)
+
+
+def held_by(stamp: int, holder: Any) -> bool:
+    """Whether a change stamped `stamp` is held in `holder.grad`: from the pass that started
+    it on, and the `.grad` not zeroed in place since it was set."""
+    # A stamp, not a flag kept true: after `x.grad = None` the passes that change nothing
+    # start a `.grad` no earlier change is in (its start unknown: from before any hook)
+    return stamp > 0 and stamp >= _started.get(holder, 0) \
+        and not zeroed_since(holder._grad, getattr(holder, "_grad_at", 0))
+
+
+def keep_node_change(node: Any, changed: bool) -> None:
+    """A node's hooks sent on other numbers than they got in this pass: its stamp kept
+    (a module's backward hooks' node, nn's, says so too: hooks.py's `watch_grad_starts`)."""
+    if changed and (stamp := grad_stamp()):
+        with keeping:
+            _node_changed.set(node, max(stamp, _node_changed.get(node, 0)))
+
+
+def node_changed_at(node: Any) -> int:
+    """The stamp of the last pass in which `node`'s hooks changed numbers (0: none)."""
+    return _node_changed.get(node, 0)
+
+
+def post_start(leaf: Any, earlier: Any) -> int:
+    """The stamp `leaf.grad`, before this addition `earlier`, starts at for its own
+    post-accumulate-grad hooks: this pass's where it was None, none was noted, or the user
+    zeroed it in place since the hooks last ran (outside a pass, backward(inputs=...)'s:
+    after every one so far)."""
+    noted = _post_started.get(leaf)
+    if earlier is None or noted is None or zeroed_since(earlier, noted[1]):
+        return grad_stamp() or next_stamp()
+    return noted[0]
+
+
+def keep_post_change(leaf: Any, start: int, added: Any) -> None:
+    """`leaf`'s post-accumulate-grad hooks ran on `added`, its new `.grad` from `start` on:
+    kept whether they changed it (set another `.grad` of other numbers, or wrote into it;
+    compared without a copy) and when they ran."""
+    now = leaf._grad
+    if now is not None and (now is not added and differs(added, now) or written(added)):
+        with keeping:
+            _post_changed.set(leaf, grad_stamp() or next_stamp())
+    _post_started.set(leaf, (start, writes[0]))
+
+
+def post_changed_into(leaf: Any) -> bool:
+    """Whether `leaf`'s post-accumulate-grad hooks changed its `.grad` as it is now."""
+    noted, stamp = _post_started.get(leaf), _post_changed.get(leaf, 0)
+    return noted is not None and stamp > 0 and stamp >= noted[0] \
+        and not zeroed_since(leaf._grad, noted[1])
