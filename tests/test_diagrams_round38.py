@@ -146,7 +146,7 @@ def test_a_sequentials_checkpointed_segment_names_its_layers(tmp_path):
     nodes = _nodes(_svg(loss, tmp_path, "sequential", mode="backward", model=layers,
                         open_modules=True))
     [ckpt] = [lines for title, lines in nodes.items() if title == "checkpoint"]
-    assert ckpt[1] == "backward() runs layers 0 to 0 again:", ckpt
+    assert ckpt[1] == "backward() runs layer 0 again:", ckpt  # (a segment of one layer)
     # layer 2's weight lies above the checkpoint: its gradient drawn, d loss / d W = input
     a = np.tanh(x.numpy() @ layers[0].weight.numpy().T + layers[0].bias.numpy())
     assert f"grad {_table(a)}" in " ".join(nodes["2.weight"]), nodes["2.weight"]

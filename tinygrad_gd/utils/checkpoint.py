@@ -457,7 +457,8 @@ def checkpoint_sequential(functions: Any, segments: int, input: Any,
             for layer in layers[start:end]:
                 x = layer(x)
             return x
-        forward.__name__ = f"layers {start} to {end - 1}"  # (as a diagram names it: _title)
+        forward.__name__ = (f"layer {start}" if end - start == 1  # (as a diagram names it)
+                            else f"layers {start} to {end - 1}")
         return forward
 
     end = 0
