@@ -7,8 +7,8 @@ the rendered SVG.
   `gradients below not drawn`, its inputs show the `.grad` backward() left, and the note
   says why the rest is missing, in one sentence.
 - Two results of one title (`linear result`, `mul result`) made two step captions read
-  `sends ... to linear result` alike: each title that repeats is numbered in forward order
-  (`linear result #1`, `#2`), in every place it appears (node, tooltip, op's `∂/∂`, caption,
+  `sends ... to linear result` alike: each title that repeats is numbered from the inputs up
+  (`linear result #1`, `#2`; side branches as the output's expression reaches them), in every place it appears (node, tooltip, op's `∂/∂`, caption,
   a hook's cause); one of a kind stays unnumbered.
 - A post-accumulate-grad hook whose change went into a `.grad` since cleared was still
   named as its cause; it is named only where the `.grad` drawn holds its change.
@@ -173,7 +173,7 @@ def _two_linears():
     return loss, x, w1, w2
 
 
-def test_two_results_of_one_title_are_numbered_in_forward_order(tmp_path):
+def test_two_results_of_one_title_are_numbered_from_the_inputs_up(tmp_path):
     loss, x, w1, w2 = _two_linears()
     first = x.numpy() @ w1.numpy().T
     second = np.maximum(first, 0) @ w2.numpy().T
@@ -181,7 +181,7 @@ def test_two_results_of_one_title_are_numbered_in_forward_order(tmp_path):
     nodes = _nodes(path)
     titles = [title for title in nodes if "linear result" in title]
     assert sorted(titles) == ["linear result #1", "linear result #2"], list(nodes)
-    # #1 is the first a forward pass computes
+    # #1 is the one the other is made from
     assert f"data {_table(first)}" in " ".join(nodes["linear result #1"]), nodes
     assert f"data {_table(second)}" in " ".join(nodes["linear result #2"]), nodes
     # one of a kind stays as it was
@@ -192,6 +192,18 @@ def test_two_results_of_one_title_are_numbered_in_forward_order(tmp_path):
     tips = _node_tooltips(path)
     for title in titles:
         assert tips[title].startswith(title + " (1, 2)"), tips[title]
+
+
+def test_side_branches_are_numbered_as_the_outputs_expression_reaches_them(tmp_path):
+    x = tg.Tensor([1.0, 2.0], name="x")
+    w1 = tg.Tensor([3.0, 4.0], requires_grad=True, name="w1")
+    w2 = tg.Tensor([5.0, 6.0], requires_grad=True, name="w2")
+    a = x * w2  # (computed first)
+    b = x * w1
+    loss = b.sum() + a.sum()  # (b reached first: the docs say so, not creation order)
+    nodes = _nodes(_svg(loss, tmp_path, "branches", mode="backward"))
+    assert f"data {_list(x.numpy() * w1.numpy())}" in " ".join(nodes["mul result #1"]), nodes
+    assert f"data {_list(x.numpy() * w2.numpy())}" in " ".join(nodes["mul result #2"]), nodes
 
 
 def test_a_step_page_names_each_numbered_result_as_its_node(tmp_path):

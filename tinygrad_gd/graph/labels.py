@@ -280,8 +280,9 @@ def _colliding(drawing: _Drawing) -> dict[int, int]:
     `#2`: a caption's `sends [..] to linear result` names one node), the calls of one
     module drawn open (`Linear(3 -> 3) result`, a layer applied twice) or folded (an LSTM's
     output and its states): position -> 1, 2, ... among the tensors of that name, in graph
-    order (the forward pass's, as a reader meets them from the inputs). A name the user
-    gave stays as given (the versions of `h` changed in place)."""
+    order (from the inputs towards the output, each after those it is made from; side
+    branches as the output's expression reaches them, not in the order they were computed).
+    A name the user gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
     clashing: dict[str, set[int]] = {}
     groups = [[i for i in range(len(graph.tensors))  # (drawn as a node, or a box's result)
