@@ -206,6 +206,26 @@ def test_side_branches_are_numbered_as_the_outputs_expression_reaches_them(tmp_p
     assert f"data {_list(x.numpy() * w2.numpy())}" in " ".join(nodes["mul result #2"]), nodes
 
 
+def test_two_unnamed_parameters_are_numbered_in_nodes_and_steps(tmp_path):
+    x = tg.Tensor([1.0, 2.0])
+    w = tg.Tensor([0.5, -1.0], requires_grad=True)
+    v = tg.Tensor([2.0, 3.0], requires_grad=True)
+    loss = ((x * w).relu() * v).sum()
+    nodes = _nodes(_svg(loss, tmp_path, "parameters", mode="backward"))
+    assert "parameter" not in nodes, list(nodes)  # (two alike: neither left unnumbered)
+    title = {name: next(t for t in nodes if t.startswith("parameter #")
+                        and f"data {_list(p.numpy())}" in " ".join(nodes[t]))
+             for name, p in (("w", w), ("v", v))}
+    assert sorted(title.values()) == ["parameter #1", "parameter #2"], title
+    # d loss / dw = v x (x w > 0), d loss / dv = relu(x w): each caption names its node
+    grads = {"w": v.numpy() * x.numpy() * (x.numpy() * w.numpy() > 0),
+             "v": np.maximum(x.numpy() * w.numpy(), 0)}
+    captions = tg.backward_steps(loss).captions
+    for name in ("w", "v"):
+        said = f"the gradient of {title[name]} is complete: {_list(grads[name])}"
+        assert any(said in c for c in captions), (said, captions)
+
+
 def test_a_step_page_names_each_numbered_result_as_its_node(tmp_path):
     loss, x, w1, w2 = _two_linears()
     steps = tg.backward_steps(loss)

@@ -98,13 +98,14 @@ apart. An op whose input was changed in place since it ran (an update after
 and so does the changed tensor (showing its `.grad`, the weight_delta backward() gave);
 the ops after it keep their factors, drawn from the values the forward pass computed (the
 numbers in their nodes), and a note under the picture says that those are from before the
-change. Two inputs of one op that would show the same name (`a * b`, both "parameter") are numbered
-(`parameter #1`, `parameter #2`), and so are drawn results whose titles the drawing gave
-would be alike (`linear result #1`, `#2`, from the inputs towards the output: each after
-those it is made from, two side by side as the output's expression reaches them, `b.sum() +
-a.sum()` numbering `b`'s first, not as they were computed; one of a kind stays
-unnumbered), in every place the title appears: node, tooltip, an op's `∂/∂`, a product,
-a step's caption, a hook's cause. The forward view, which shows no factors,
+change. Two inputs of one op that would show the same name (`a * b`, both "parameter") are
+numbered (`parameter #1`, `parameter #2`), and so are drawn results and leaves that need a
+gradient whose titles the drawing gave would be alike (two `parameter` nodes of different
+ops; `linear result #1`, `#2`, from the inputs towards the output: each after those it is
+made from, two side by side as the output's expression reaches them, `b.sum() + a.sum()`
+numbering `b`'s first, not as they were computed; one of a kind stays unnumbered), in every
+place the title appears: node, tooltip, an op's `∂/∂`, a product, a step's caption, a
+hook's cause. The forward view, which shows no factors,
 says only which values changed since the forward pass used them. A checkpoint's backward
 (`tg.utils.checkpoint`) runs the user's function again, which a drawing does not do: the
 gradients above it are drawn, its node says `backward() runs f again:` / `gradients below

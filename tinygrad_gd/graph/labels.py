@@ -276,7 +276,8 @@ class _Drawing:
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
-    drawn results that share a title the drawing gave them: two ops' (`linear result #1`,
+    drawn results and leaves that need a gradient that share a title the drawing gave them
+    (two `parameter` nodes a step's caption names alike): two ops' (`linear result #1`,
     `#2`: a caption's `sends [..] to linear result` names one node), the calls of one
     module drawn open (`Linear(3 -> 3) result`, a layer applied twice) or folded (an LSTM's
     output and its states): position -> 1, 2, ... among the tensors of that name, in graph
@@ -285,8 +286,10 @@ def _colliding(drawing: _Drawing) -> dict[int, int]:
     A name the user gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
     clashing: dict[str, set[int]] = {}
-    groups = [[i for i in range(len(graph.tensors))  # (drawn as a node, or a box's result)
-               if graph.tensors[i]._ctx is not None and drawing.drawn(i) and (
+    groups = [[i for i in range(len(graph.tensors))  # (drawn as a node, or a box's result;
+               # a leaf needing a gradient too: two `parameter` nodes a caption names alike)
+               if (graph.tensors[i]._ctx is not None or graph.tensors[i].requires_grad)
+               and drawing.drawn(i) and (
                    not drawing._base_name(i)[1] or i in drawing.call_results
                    or drawing.box_of_result(i) is not None)]]
     for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad
