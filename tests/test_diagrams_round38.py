@@ -137,6 +137,23 @@ def test_a_checkpoint_drawn_before_backward_and_on_the_step_page(tmp_path):
         f"not drawn"), captions[-1]
 
 
+def test_a_step_page_says_a_checkpoints_rerun_adds_to_the_gradients_below_it():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = tg.Tensor([3.0, -1.0], requires_grad=True, name="w")
+
+    def square(a):
+        return a * a
+    loss = checkpoint(square, x, use_reentrant=False).sum() + (x * w).sum()
+    captions = tg.backward_steps(loss).captions
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy() + w.numpy())  # (d/dx: 2x + w)
+    # x's gradient is not complete before the checkpoint's step: its rerun adds 2x
+    [said] = [c for c in captions if "the gradient of x " in c]
+    assert "the gradient of x from the ops drawn is" in said, said
+    assert "backward() adds more when it runs square again" in said, said
+    assert any("the gradient of w is complete: [1, 2]" in c for c in captions), captions
+
+
 def test_a_sequentials_checkpointed_segment_names_its_layers(tmp_path):
     tg.manual_seed(38)
     layers = tg.nn.Sequential(tg.nn.Linear(2, 3), tg.nn.Tanh(), tg.nn.Linear(3, 1))

@@ -41,7 +41,7 @@ from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array, _shown_whole
 from .titles import op_name, ops_told_apart
-from .unshown import RERUN, rerun_title
+from .unshown import RERUN, below_a_rerun, rerun_title
 from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
@@ -391,8 +391,9 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
     graph, grads = drawing.graph, drawing.grads
     precision = drawing.options.precision
     name = drawing.name(i)[0]
-    grad = grads.tensor[i]
-    text = (f"Step {step + 1} of {len(grads.order)}: the gradient of {name} is complete: "
+    grad, rerun = grads.tensor[i], below_a_rerun(graph, grads.stale).get(i)
+    text = (f"Step {step + 1} of {len(grads.order)}: the gradient of {name} "
+            f"{'is complete' if rerun is None else 'from the ops drawn is'}: "
             f"{_said(grad, precision) if grad is not None else 'not shown'}")
     if step == 0:
         text += (" (the seed: d output / d output)" if grad is None or np.all(grad == 1) else
@@ -403,6 +404,9 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
     if said is not None:
         told = said.words if said.sent is None else said.words + _said(said.sent, precision)
         text += f" ({told}; this page does not run it again)"
+    if rerun is not None:  # (a checkpoint above: its rerun, which comes later, adds more)
+        text += (f"; backward() adds more when it runs "
+                 f"{rerun_title(graph.tensors[rerun]._ctx)} again")
     node = graph.tensors[i]._ctx
     if node is None:
         text += "; a leaf: backward() adds it to .grad" if graph.tensors[i].requires_grad \

@@ -81,6 +81,21 @@ def reruns_a_function(graph: Any) -> dict[int, str]:
             if getattr(t._ctx, "runs_function_again", False)}
 
 
+def below_a_rerun(graph: Any, stale: dict) -> dict[int, int]:
+    """The tensors below an op whose backward runs a function again (`stale`'s `RERUN`), by
+    position, each with that op's: what a drawing gives them is only what the ops drawn
+    send; backward() adds more to theirs when it runs the function again."""
+    below: dict[int, int] = {}
+    for rerun in (i for i, why in stale.items() if why == RERUN):
+        waiting = list(graph.parents[rerun])
+        while waiting:
+            p = waiting.pop()
+            if p not in below:
+                below[p] = rerun
+                waiting.extend(graph.parents[p])
+    return below
+
+
 def rerun_title(node: Any) -> str:
     """The function a checkpoint's backward runs again, as its node names it (`f`,
     `Sequential`, `layers 0 to 1`: the checkpoint's `function_title`)."""
