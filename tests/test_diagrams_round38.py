@@ -8,8 +8,9 @@ the rendered SVG.
   says why the rest is missing, in one sentence.
 - Two results of one title (`linear result`, `mul result`) made two step captions read
   `sends ... to linear result` alike: each title that repeats is numbered from the inputs up
-  (`linear result #1`, `#2`; side branches as the output's expression reaches them), in every place it appears (node, tooltip, op's `∂/∂`, caption,
-  a hook's cause); one of a kind stays unnumbered.
+  (`linear result #1`, `#2`; side branches as the output's expression reaches them), in
+  every place it appears (node, tooltip, op's `∂/∂`, caption, a hook's cause); one of a kind
+  stays unnumbered, and so are two unnamed parameters (`parameter #1`, `#2`).
 - A post-accumulate-grad hook whose change went into a `.grad` since cleared was still
   named as its cause; it is named only where the `.grad` drawn holds its change.
 - A module's backward hook was named `a module's backward hook` whether or not it changed
@@ -336,7 +337,8 @@ def test_a_hooks_change_partly_overwritten_is_still_named(tmp_path):
     loss.backward(retain_graph=True)
     w.grad.data[0] = 0  # (entry 1 still holds the tripled gradient)
     loss.backward()
-    np.testing.assert_allclose(w.grad.numpy(), [(0 + 2) * 3, (3 * 4 + 4) * 3])  # (2w added, tripled)
+    # (2w added to [0, 12], tripled)
+    np.testing.assert_allclose(w.grad.numpy(), [(0 + 2) * 3, (3 * 4 + 4) * 3])
     said = " ".join(_nodes(_svg(loss, tmp_path, "partly", mode="backward"))["w"])
     assert "(changed by its hook" in said, said
 
