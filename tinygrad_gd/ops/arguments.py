@@ -146,8 +146,11 @@ def _int_or_tensor(op: str, n: Any, sizes: tuple) -> int:
     if isinstance(n, Tensor):
         return tensor_int(op, "a size or axis", n, "an int")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-        raise TypeError(f"{op}: sizes and axes must be ints, or one tuple of ints (not "
-                        f"both), got {type(n).__name__} {n!r} in {sizes!r}")
+        kind = type(n).__name__
+        if isinstance(n, (tuple, list)):
+            raise TypeError(f"{op}: sizes and axes must be ints, or one tuple of ints (not "
+                            f"both), got {kind} {n!r} in {sizes!r}")
+        raise TypeError(f"{op}: sizes and axes must be ints, got {kind} {n!r} in {sizes!r}")
     return int(n)
 
 
