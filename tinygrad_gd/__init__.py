@@ -13,6 +13,7 @@ from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
 from . import creation, in_place, logic, numpy_calls, registry, spellings  # noqa: F401
+from . import in_place_shapes  # noqa: F401  (unsqueeze_, t_, ...: Tensor's methods)
 from . import compositions, indices, random  # noqa: F401
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)

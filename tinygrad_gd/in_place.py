@@ -19,9 +19,7 @@ PyTorch's in-place spellings of ops (`w.clamp_(-1, 1)`, `w.relu_()`, `x.masked_f
 ...: `_FROM_OPS`) compute the op's values without recording (`w.clamp(-1, 1)` under
 no_grad(), with that op's argument checks and errors) and write them as `add_` does.
 PyTorch's in-place shape changes (`t.unsqueeze_(-1)`, `squeeze_`, `t_`, `transpose_`,
-`swapaxes_`, `swapdims_`, `as_strided_`) give t the op's view of its values (no copy),
-under the same rules, counted as a change: a graph that saved t refuses backward, as
-PyTorch's.
+...) are in_place_shapes.py's.
 """
 from __future__ import annotations
 
@@ -272,60 +270,3 @@ for _function in (__setitem__, zero_, fill_, copy_):
 for _name in _FROM_OPS:
     setattr(Tensor, _name, _from_op(_name))
 
-
-def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tensor]) -> Tensor:
-    """t's values replaced by `reshaped(t)`'s (a view, with that op's checks and errors);
-    t's gradient, if it has one, takes the new shape too (PyTorch's keeps the old one, and
-    its next backward fails); returns t."""
-    self._check_writable(name, f"use t = t.{name[:-1]}(...) (a new tensor)")
-    with no_grad():
-        values = reshaped(self)._data
-        if self._grad is not None:
-            self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
-    self._data = values
-    self._mark_changed()
-    return self
-
-
-def unsqueeze_(self: Tensor, dim: int) -> Tensor:
-    """`t.unsqueeze_(dim)`: t takes a new axis of length 1 at `dim`, in place (PyTorch's);
-    returns t."""
-    return _reshape_in_place(self, "unsqueeze_", lambda x: x.unsqueeze(dim))
-
-
-def squeeze_(self: Tensor, dim: Any = None, *more_dims: Any) -> Tensor:
-    """`t.squeeze_(dim=None)`: t loses its axes of length 1 (those of `dim`, an int or a
-    tuple, or its axes one by one, `t.squeeze_(0, 2)`, if given), in place (PyTorch's);
-    returns t."""
-    return _reshape_in_place(self, "squeeze_", lambda x: x.squeeze(dim, *more_dims))
-
-
-def t_(self: Tensor) -> Tensor:
-    """`t.t_()`: a matrix t transposed in place (PyTorch's: at most 2 axes); returns t."""
-    return _reshape_in_place(self, "t_", lambda x: x.t())
-
-
-def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
-    """`t.transpose_(dim0, dim1)`: t's axes dim0 and dim1 swapped in place (PyTorch's);
-    returns t."""
-    return _reshape_in_place(self, "transpose_", lambda x: x.transpose(dim0, dim1))
-
-
-def swapaxes_(self: Tensor, axis0: int, axis1: int) -> Tensor:
-    """`t.swapaxes_(axis0, axis1)`: PyTorch's name of transpose_; returns t."""
-    return _reshape_in_place(self, "swapaxes_", lambda x: x.swapaxes(axis0, axis1))
-
-
-def swapdims_(self: Tensor, dim0: int, dim1: int) -> Tensor:
-    """`t.swapdims_(dim0, dim1)`: PyTorch's name of transpose_; returns t."""
-    return _reshape_in_place(self, "swapdims_", lambda x: x.swapdims(dim0, dim1))
-
-
-def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
-    """`t.as_strided_(size, stride, storage_offset)`: t takes that view of its memory."""
-    return _reshape_in_place(self, "as_strided_",
-                             lambda x: x.as_strided(size, stride, storage_offset))
-
-
-for _function in (unsqueeze_, squeeze_, t_, transpose_, swapaxes_, swapdims_, as_strided_):
-    setattr(Tensor, _function.__name__, _function)
