@@ -5,7 +5,7 @@
   on its old version, its values and float64 gradients as PyTorch's, on a tensor made by
   an op, on a view of one (which changes alone) and one after another;
 - views taken before (`row = h[0]`, then `h.t_()`) keep their values and follow a later
-  value change of h, as PyTorch's regenerated ones; a graph that saved h refuses backward;
+  value change of h (or of themselves), as PyTorch's regenerated ones; a graph that saved h refuses backward;
   a hook registered before sees the old shape, one after the new, as does retain_grad
   after;
 - refused, as PyTorch refuses: a leaf that requires a gradient, a view of one, a view taken
@@ -124,6 +124,27 @@ def test_views_taken_before_keep_their_values_and_follow_a_later_change(torch64,
         results.append((row.tolist(), end.tolist(), columns.tolist(), x.grad.tolist()))
     np.testing.assert_allclose(np.array(results[1][3]), np.array(results[0][3]), rtol=1e-15)
     assert results[1][:3] == results[0][:3]
+
+
+# value changes after a shape change: of a view taken before, of a view's view, a setitem
+LATER = ["h = x * 2; row = h[0]; h.t_(); row.mul_(2)",
+         "h = base[:, 1:]; row = h[1]; h.t_(); row.add_(1); h.mul_(x[:, :2].T)",
+         "h = x * 2; row = h[1]; h.unsqueeze_(0); h[0, 1] = x[0] * 5"]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("program", LATER)
+def test_values_changed_after_a_shape_change_as_torch(torch64, program):
+    def run(lib):
+        x = lib.tensor(X, requires_grad=True)
+        names = {"x": x, "base": x * 2}
+        exec(program, names)
+        base, h, row = names["base"], names["h"], names["row"]
+        out = sum((t * _weights(lib, t.shape)).sum() for t in (base, h, row))
+        out.backward()
+        return [t.detach().numpy().copy() for t in (base, h, row, x.grad)]
+    for ours, theirs in zip(run(tg), run(torch64)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)
 
 
 @pytest.mark.torch

@@ -9,9 +9,9 @@ stamped as in_place_recorded.py stamps one), t takes the node of the op out of p
 it (`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used t before are
 pointed at the old version (`redirect`). A view of the graph changes alone (its base
 keeps its shape and node), as PyTorch's: its node is the op on the view taken again. The
-views of t taken before the change keep their values and memory; each takes the node
-PyTorch regenerates for it, as_strided of t's new version (the same entries of the
-memory), so a later change of t in place reaches them. Hooks registered on t before stay
+views of t taken before the change keep their values and memory; each takes a node of t's
+new version, as PyTorch regenerates one (its as_strided; here take at the same entries),
+so a later change of t in place reaches them. Hooks registered on t before stay
 with its old version, as PyTorch's; retain_grad stays with t (its new shape).
 
 Refused, as PyTorch refuses: a leaf that requires a gradient, a view of one, a view taken
@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from . import hooks
-from .empty_strides import strides as entry_strides
 from .engine import is_grad_enabled, no_grad
 from .in_place_recorded import _remember, _shared, _stamped, recorded, view_of_graph
-from .memory import storage_offset
-from .ops.index_writes import AsStrided
+from .memory import positions
+from .ops.indexing import Take
 from .tensor import Tensor
 from .tracked import writes
 
@@ -86,22 +87,42 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
 
 def _regenerate(t: Tensor, views: Any, start: int) -> None:
     """Each view of t taken before the change (`views`: its memory's, by id; `start`: the
-    write clock then) given PyTorch's regenerated node: as_strided of t's new version at
-    the view's entries. Its old version keeps the old node, for the nodes that used it."""
+    write clock then) given a node as PyTorch regenerates one (its as_strided of t): take of
+    t's new version at the view's entries (`_entries_in`), which, unlike as_strided, reads
+    an old version's copy alike. Its old version keeps the old node, for the nodes that used
+    it."""
     stale = [view for view in list(views.values())
              if view is not t and view._ctx is not None and view._ctx.recorded_at <= start]
     of_t: dict[int, bool] = {id(t): True}
     for view in stale:
-        if not _descends(view, of_t) or view.dtype != t.dtype:
+        at = _descends(view, of_t) and _entries_in(view._data, t._data)
+        if at is None or at is False:
             continue
         before = Tensor.from_op(view._data, view._ctx)
         before._requires_grad = True
         _stamped(before, view._data)
-        taken = AsStrided.call(t, view.shape, entry_strides(view._data),
-                               storage_offset(view._data))
-        view._ctx = taken._ctx
+        view._ctx = Take.apply(t, indices=at, axis=None)._ctx
         hooks.move_hooks(view, before)
         _remember(view, before)
+
+
+def _entries_in(view: np.ndarray, array: np.ndarray) -> np.ndarray | None:
+    """For each entry of `view`, the position in `array` (flattened, row by row) of the
+    entry at the same address; None if one is none of array's, or of another dtype."""
+    if view.dtype != array.dtype:
+        return None
+    own = _addresses(array).ravel()
+    order = np.argsort(own, kind="stable")
+    ranked, wanted = own[order], _addresses(view)
+    k = np.minimum(np.searchsorted(ranked, wanted), max(own.size - 1, 0))
+    if wanted.size and (own.size == 0 or (ranked[k] != wanted).any()):
+        return None
+    return order[k] if own.size else np.zeros(view.shape, np.int64)
+
+
+def _addresses(array: np.ndarray) -> np.ndarray:
+    """The address of each entry of `array`."""
+    return positions(array.shape, array.strides, array.__array_interface__["data"][0])
 
 
 def _descends(view: Tensor, of_t: dict) -> bool:
