@@ -129,7 +129,9 @@ def test_views_taken_before_keep_their_values_and_follow_a_later_change(torch64,
 # value changes after a shape change: of a view taken before, of a view's view, a setitem
 LATER = ["h = x * 2; row = h[0]; h.t_(); row.mul_(2)",
          "h = base[:, 1:]; row = h[1]; h.t_(); row.add_(1); h.mul_(x[:, :2].T)",
-         "h = x * 2; row = h[1]; h.unsqueeze_(0); h[0, 1] = x[0] * 5"]
+         "h = x * 2; row = h[1]; h.unsqueeze_(0); h[0, 1] = x[0] * 5",
+         "h = x * 2; row = h.T; h.squeeze_(); row.unsqueeze_(1); h.add_(x.sum())",
+         "h = x * 2; row = h.T; h.t_(); row.t_(); row.mul_(x); h.unsqueeze_(0); h.sub_(1)"]
 
 
 @pytest.mark.torch
@@ -239,6 +241,22 @@ def test_a_tensor_of_the_graph_under_no_grad_is_refused_in_one_line():
     assert h.shape == (2, 3)
     (h * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 6.0))
+
+
+def test_as_strided_of_a_view_whose_base_changed_shape_is_refused_in_one_line():
+    # (PyTorch's runs it on the memory: here that view's node reads its base through take)
+    x = tg.tensor(X, requires_grad=True)
+    h = x * 2
+    row = h[1]
+    h.t_()
+    with pytest.raises(RuntimeError, match=r"^as_strided_: this tensor is a view whose base "
+                                           r"changed its shape in place") as info:
+        row.as_strided_((3,), (1,))
+    _one_line(info)
+    assert row.shape == (3,)
+    row.unsqueeze_(0)  # (another shape change of it runs)
+    (row * _weights(tg, (1, 3))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0, 0.0], [2.0, 4.0, 6.0]])
 
 
 def test_bad_axes_of_a_tensor_of_the_graph_are_refused_before_anything_changes():

@@ -64,16 +64,20 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
               instead: str) -> Tensor:
     """The shape change of t, a tensor of the graph, recorded (the module's docstring)."""
     node, counter, start = t._ctx, t._version, writes[0]
+    viewed = None
     if view_of_graph(t):  # (it changes alone: its base keeps its shape and node)
         if any(base._ctx is None and base._requires_grad for base in _shared(t)):
             raise RuntimeError(f"{name}: this tensor is a view (op '{node.name}') of a leaf "
                                f"tensor that requires a gradient, which an in-place change "
                                f"would change outside the graph; {instead}, or change the "
                                f"leaf under `with tg.no_grad():`")
-        viewed = type(node).apply(*node.parents, **node.params)  # (t's view taken again)
+        viewed = _taken_again(t, name, instead)
     before = Tensor.from_op(t._data, node)  # (the same memory: no value changes)
     before._requires_grad, before.name = True, t.name
-    result = reshaped(viewed if view_of_graph(t) else before)  # (its checks: nothing changed)
+    result = reshaped(before if viewed is None else viewed)  # (its checks: nothing changed)
+    if viewed is not None:  # (its values: a view of t's own memory, as the node's are not
+        with no_grad():     # where t was taken again by take, a copy)
+            result._data = reshaped(before)._data
     _stamped(before, t._data)
     t._data, t._ctx, t._requires_grad = result._data, result._ctx, True
     t._version = counter
@@ -83,6 +87,24 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
     if counter is not None and len(counter) > 1:
         _regenerate(t, counter[1], start)
     return t
+
+
+def _taken_again(t: Tensor, name: str, instead: str) -> Tensor:
+    """t, a view of the graph, taken again (the same op on what it views), for the op of a
+    shape change to be recorded on. A view given take by `_regenerate` is taken again as a
+    copy: it is listed among its memory's views all the same, so that a later change of
+    what it views takes it again too; as_strided_ of it, which reads the memory, refused."""
+    node, counter = t._ctx, t._version
+    viewed = type(node).apply(*node.parents, **node.params)
+    if viewed._version is not counter:
+        if name == "as_strided_":
+            raise RuntimeError(f"{name}: this tensor is a view whose base changed its shape in "
+                               f"place after the view was taken, so its memory is read through "
+                               f"op '{node.name}'; call as_strided_ on a view taken again from "
+                               f"the base, or {instead}")
+        viewed._version = counter
+        counter[1][id(viewed)] = viewed
+    return viewed
 
 
 def _regenerate(t: Tensor, views: Any, start: int) -> None:
