@@ -17,7 +17,9 @@ with its old version, as PyTorch's; retain_grad stays with t (its new shape).
 Refused, as PyTorch refuses: a leaf that requires a gradient, a view of one, a view taken
 under no_grad() of a tensor that requires a gradient (in_place_recorded.py's `recorded`),
 all with gradients on. Under no_grad() a tensor of the graph is refused too (PyTorch's
-keeps its node, of the old shape, and its backward then gives wrong numbers).
+keeps its node, of the old shape, and its backward then gives wrong numbers), and so is
+as_strided_ of a view whose base changed shape after it was taken (its node reads the
+base through take; PyTorch's runs it).
 """
 from __future__ import annotations
 
