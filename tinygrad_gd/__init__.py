@@ -156,3 +156,8 @@ op_errors.methods_found_by_name(Tensor)  # (pickle.dumps(tg.Tensor.abs) as torch
 from .out_keyword import give_out_keywords  # noqa: E402
 
 give_out_keywords(importlib.import_module(__name__))
+
+# PyTorch's keyword names on the functions and methods written by hand (x.view(size=...))
+from .torch_keywords import give_torch_keywords  # noqa: E402
+
+give_torch_keywords(importlib.import_module(__name__), Tensor)

@@ -27,6 +27,7 @@ import numpy as np
 from .errors import ShapeError
 from .grad_mode import is_grad_enabled
 from .out_arguments import written_out
+from .torch_keywords import keyword_slots, positioned
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
            "methods_counting_self", "methods_counted_as_called", "forward_result",
@@ -142,14 +143,18 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
     except (TypeError, ValueError):  # (no signature to read: leave the keywords to call)
         named = {"input", "other"}
     moved = input_keyword and "input" not in named
-    other = input_keyword and "other" not in named
+    reads_keywords = input_keyword or method  # (a method's other=, as torch's, too)
+    other = reads_keywords and "other" not in named
+    slots = keyword_slots(name, call, method)  # (torch's names: x.reshape(shape=(2, 3)))
     takes_out = input_keyword and "out" not in named  # (PyTorch's out=, a function's)
     # another spelling of the op (unsqueeze for expand_dims, cat for concatenate): kept on
     # the node it makes, so that a diagram names the op as the user wrote it
     spelled = name if name != op.name and not name.startswith("_") else None
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        if kwargs and input_keyword:  # PyTorch's keywords of a function: input=, other=, out=
+        if kwargs and reads_keywords:  # PyTorch's keywords: input=, other=, out=, KEYWORDS
+            if slots is not None:
+                args, kwargs = positioned(name, slots, args, kwargs)
             if moved and "input" in kwargs:
                 args = (kwargs.pop("input"),) + args
             if other and "other" in kwargs and len(args) == 1:
