@@ -35,6 +35,7 @@ from . import creation
 from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator
 from .creation_arguments import on_the_cpu
 from .memory_formats import taking_memory_format
+from .ops.arguments import tensor_int
 from .grad_mode import check_flag
 from .in_place import scalar, shown
 from .in_place_draws import coin_flips, probabilities, whole_numbers
@@ -154,6 +155,8 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
     if weights.shape[-1] == 0:
         raise ValueError(f"multinomial: the weights (shape {weights.shape}) have no categories "
                          f"to draw from; give each distribution at least one weight")
+    if isinstance(num_samples, Tensor):  # (a 0-d integer tensor for the int: torch's)
+        num_samples = tensor_int("multinomial", "num_samples", num_samples, "an int")
     if not isinstance(num_samples, (int, np.integer)) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial: num_samples must be an int, got {shown(num_samples)}")
     count, wanted = weights.shape[-1], int(num_samples)

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import Tensor, check_axis, either, ints, one_axis, same_dtype, to_tensor
+from .arguments import (Tensor, check_axis, either, ints, one_axis, same_dtype, tensor_int,
+                        to_tensor)
 from .indexing import added_at
 from .reductions import accumulator
 
@@ -271,6 +272,8 @@ class Tensordot(Einsum, functions=("tensordot",)):
     def call(cls, x, y, axes=2, *, dims=None):
         x, y = to_tensor(x), to_tensor(y)
         axes = dims if dims is not None else axes
+        if isinstance(axes, Tensor) and axes.ndim == 0:  # (a 0-d integer tensor: its int)
+            axes = tensor_int(cls.name, "dims", axes, "an int")
         if isinstance(axes, (int, np.integer)):
             if not 0 <= axes <= min(x.ndim, y.ndim):
                 raise ShapeError(f"tensordot: axes={axes} but the operands have {x.ndim} and "

@@ -146,8 +146,9 @@ class Moveaxis(Transpose, methods=("moveaxis", "movedim"), functions=("moveaxis"
         if source is None or destination is None:
             raise TypeError(f"{cls.name}: give source and destination axes (ints or tuples "
                             f"of ints), got {source!r} and {destination!r}")
-        src = check_axis(cls.name, source, x.ndim)
-        dst = check_axis(cls.name, destination, x.ndim)
+        # (a 0-d tensor's one axis, 0 or -1, moved nowhere: torch's movedim(0, 0) there)
+        src = check_axis(cls.name, source, x.ndim, scalar_axis=True)
+        dst = check_axis(cls.name, destination, x.ndim, scalar_axis=True)
         src = [a % x.ndim for a in ((src,) if isinstance(src, int) else src)]
         dst = [a % x.ndim for a in ((dst,) if isinstance(dst, int) else dst)]
         if len(src) != len(dst):
@@ -172,7 +173,8 @@ class Flip(Function, methods=("flip",), functions=("flip",)):
         x = to_tensor(x)
         axis = (axis,) + more_axes if more_axes else axis
         axis = either(cls.name, "axis", axis, "dims", dims if dims is not None else dim)
-        return cls.apply(x, axis=check_axis(cls.name, axis, x.ndim))
+        # (a 0-d tensor's one axis, 0 or -1: nothing to flip, as torch's flip(0) there)
+        return cls.apply(x, axis=check_axis(cls.name, axis, x.ndim, scalar_axis=True))
 
     def forward(ctx, x, *, axis=None):
         ctx.axis = axis

@@ -19,7 +19,7 @@ from ..op_errors import respelled
 from ..tensor import Tensor
 from ..values import default_float, numeric_dtype
 from .arguments import (as_scalars, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes,
-                        signed, to_tensor)
+                        signed, tensor_int, to_tensor)
 from .layout import TakeAlongAxis
 
 
@@ -243,7 +243,15 @@ class _Extremum(_FromOutput, register=False):
     find = staticmethod(np.argmax)
 
     @classmethod
-    def call(cls, x, dim=None, keepdim=None, *, axis=None, keepdims=None, other=None):
+    def call(cls, x, dim_or_other=None, keepdim=None, *, dim=None, axis=None, keepdims=None,
+             other=None):
+        if dim is not None:  # (dim= by name is an axis, a 0-d integer tensor too: torch's)
+            if dim_or_other is not None:
+                raise TypeError(f"{cls.name}: got dim both by position and as dim=; give "
+                                f"it once")
+            dim_or_other = tensor_int(cls.name, "dim", dim, "an int") if isinstance(
+                dim, Tensor) else dim
+        dim = dim_or_other
         if isinstance(dim, (Tensor, np.ndarray)) or other is not None:
             return cls._elementwise(x, dim, other, keepdim, axis, keepdims)
         if isinstance(dim, (tuple, list)) and dim:  # several axes: NumPy's (torch has none)

@@ -28,7 +28,7 @@ from ..engine import Function
 from ..errors import ShapeError, user_stacklevel
 from ..values import default_float
 from .arguments import (Tensor, as_scalars, either, floating, ints, on_a_scalars_axis, one_axis,
-                        reduced_axes, signed, to_tensor)
+                        reduced_axes, signed, tensor_number, to_tensor)
 from .elementwise import Where
 from .layout import Flip, Split
 from .padding import Pad
@@ -109,6 +109,8 @@ class Var(Function, methods=("var",), functions=("var",)):
                 raise TypeError(f"{cls.name}: give correction= or unbiased=, not both")
             correction = 1 if unbiased else 0
         ddof = either(cls.name, "ddof", ddof, "correction", correction, 1 if torch_style else 0)
+        if isinstance(ddof, Tensor):  # (a 0-d tensor for the number: torch's correction=)
+            ddof = tensor_number(cls.name, "correction", ddof)
         if not isinstance(ddof, (int, float, np.number)):  # (a bool is PyTorch's unbiased)
             raise TypeError(f"{cls.name}: ddof (the third argument here; PyTorch's unbiased) "
                             f"must be a number, got {getattr(ddof, '__name__', repr(ddof))}; "
