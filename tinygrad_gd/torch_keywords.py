@@ -19,7 +19,8 @@ __all__ = ["KEYWORDS", "keyword_slots", "positioned", "give_torch_keywords"]
 
 # torch's names of each argument, the tensor first ("a|b": torch takes either name, as
 # view(size) or view(dtype)), up to the last one ours names otherwise; a method is given
-# those after the tensor; "linalg.": a function of tg.linalg (no method)
+# those after the tensor. (tg.linalg's functions are left out: a wrapper in their own
+# module would replace what its own calls and pickle find, as out_keyword.py says.)
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "reshape": ("input", "shape"),
     "view": ("input", "size|dtype"),
@@ -56,12 +57,6 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "lu_solve": ("input",),
     "triangular_solve": ("input",),
     "ormqr": ("input", "input2", "input3"),
-    "linalg.householder_product": ("input",),
-    "linalg.lstsq": ("input", "b"),
-    "linalg.matrix_norm": ("input",),
-    "linalg.matrix_power": ("input",),
-    "linalg.norm": ("input",),
-    "linalg.solve_triangular": ("input",),
 }
 
 Slot = tuple[tuple[str, ...], "str | None"]  # torch's names, and ours at that position
@@ -129,22 +124,19 @@ def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callab
 
 
 def give_torch_keywords(package: Any, tensor: type) -> None:
-    """Give each function of `package` (`tg`, or its `linalg`) and method of `tensor`
-    named in `KEYWORDS` and written by hand torch's keywords (an op's take them in
-    `calling` already)."""
-    for key in KEYWORDS:
-        where, _, name = key.rpartition(".")
-        owners = ((getattr(package, where), False),) if where else (
-            (package, False), (tensor, True))
-        for owner, method in owners:
+    """Give each function of `package` (`tg`) and method of `tensor` named in `KEYWORDS`
+    and written by hand torch's keywords (an op's take them in `calling` already)."""
+    for name in KEYWORDS:
+        for owner, method in ((package, False), (tensor, True)):
             function = inspect.getattr_static(owner, name, None)
             if (not callable(function) or hasattr(function, "op")
                     or hasattr(function, "torch_keywords")):
                 continue
-            slots = keyword_slots(key, function, method)
+            slots = keyword_slots(name, function, method)
             if slots is not None:
                 wrapped = _accepting(name, function, slots)
-                # (found by pickle where it was: the namespace's or Tensor's own name)
-                wrapped.__module__, wrapped.__qualname__ = function.__module__, \
-                    function.__qualname__
+                # found by pickle where it is: `tg.NAME` (its own module keeps the function
+                # without torch's keywords), or `Tensor.NAME`
+                wrapped.__module__ = tensor.__module__ if method else package.__name__
+                wrapped.__qualname__ = f"{tensor.__name__}.{name}" if method else name
                 setattr(owner, name, wrapped)
