@@ -128,12 +128,13 @@ def test_a_keyword_call_is_pytorchs(torch64, keyword_call):
 
 
 @pytest.mark.parametrize("call, words", [
-    ("m.hsplit(indices_or_sections=3, sections=3)", ("indices_or_sections", "sections")),
+    ("m.hsplit(indices_or_sections=3, sections=3)", ("give sections= or indices_or_sections=",)),
     ("x.tensor_split(sections=2, indices=[1])", ("sections", "indices")),
-    ("x.split(split_size=2, split_size_or_sections=2)", ("split_size",)),
-    ("lib.searchsorted(lib.arange(3.0), x, input=x)", ("argument 2", "input=")),
-    ("x.reshape((3, 2), shape=(3, 2))", ("argument 2", "shape=")),
-    ("x.view(2, 3, size=(3, 2))", ("argument 2", "size=")),
+    ("x.split(split_size=2, split_size_or_sections=2)", ("split_size= or split_size_or",)),
+    ("lib.searchsorted(lib.arange(3.0), x, input=x)", ("input= names an argument given",)),
+    ("x.reshape((3, 2), shape=(3, 2))", ("shape= names an argument given by position",)),
+    ("x.view(2, 3, size=(3, 2))", ("size= names an argument given by position",)),
+    ("lib.reshape(shape=(3, 2))", ("shape= needs the arguments before it",)),
 ])
 def test_a_place_given_twice_is_one_clear_error(call, words):
     """NumPy's name and torch's, two of torch's, or a position and a keyword for one

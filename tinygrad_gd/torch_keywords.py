@@ -96,11 +96,11 @@ def positioned(name: str, slots: tuple[Slot, ...], args: tuple, kwargs: dict
             continue
         if len(given) > 1 or (our is not None and our in kwargs):
             both = given + ([our] if our in kwargs else [])
-            raise TypeError(f"{name}: give one of {'=, '.join(both)}= (the same argument "
-                            f"in NumPy's and PyTorch's words), not both")
+            raise TypeError(f"{name}: give {' or '.join(n + '=' for n in both)} (names of "
+                            f"one argument, NumPy's or PyTorch's), not both")
         if len(args) > k:
-            raise TypeError(f"{name}: got argument {k + 1} both by position and as "
-                            f"{given[0]}=; give it once")
+            raise TypeError(f"{name}: {given[0]}= names an argument given by position "
+                            f"too; give it once")
         value = kwargs.pop(given[0])
         if len(args) == k:
             args += (value,)
