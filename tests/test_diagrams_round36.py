@@ -105,10 +105,10 @@ def test_a_fold_of_parameters_tells_each_grads_cause_as_its_node_does(tmp_path):
             np.testing.assert_allclose(_first_entries(shown), held[2:5], rtol=1e-3, atol=1e-9)
             told = _said(fold)
             if case in ("twice", "upstream"):  # true of every parameter: said once, unnamed
-                assert told.startswith(cause), fold
-                # (opened, the hooked sum is the last of the _COUNT adds drawn, numbered
-                # among them since the thirty-eighth round: its node's title)
+                # (the hooked sum is the last of the _COUNT adds, numbered among them since
+                # the thirty-eighth round, and folded or opened alike since the thirty-ninth)
                 own = cause.replace("add result", f"add result #{_COUNT}")
+                assert told.startswith(own), fold
                 assert f"add result #{_COUNT}" in opened or case != "upstream", list(opened)
                 assert all(_said(opened[f"w{k}"]).startswith(own)
                            for k in (2, 3, 20, 38)), opened["w20"]

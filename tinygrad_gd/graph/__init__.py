@@ -103,8 +103,9 @@ numbered (`parameter #1`, `parameter #2`), and so are drawn results and leaves t
 gradient whose titles the drawing gave would be alike (two `parameter` nodes of different
 ops; `linear result #1`, `#2`, from the inputs towards the output: each after those it is
 made from, two side by side as the output's expression reaches them, `b.sum() + a.sum()`
-numbering `b`'s first, not as they were computed; one of a kind stays unnumbered), in every
-place the title appears: node, tooltip, an op's `∂/∂`, a product, a step's caption, a
+numbering `b`'s first, not as they were computed; counted over every result of the graph,
+drawn or folded, so that a tensor has one number in every view of it; one of a kind in the
+graph stays unnumbered), in every place the title appears: node, tooltip, an op's `∂/∂`, a product, a step's caption, a
 hook's cause. The forward view, which shows no factors,
 says only which values changed since the forward pass used them. A checkpoint's backward
 (`tg.utils.checkpoint`) runs the user's function again, which a drawing does not do: the

@@ -276,7 +276,8 @@ class _Drawing:
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
-    drawn results and leaves that need a gradient that share a title the drawing gave them
+    results and leaves that need a gradient that share a title the drawing gave them, drawn
+    or folded away (one tensor's number the same in the folded view and on the step page)
     (two `parameter` nodes a step's caption names alike): two ops' (`linear result #1`,
     `#2`: a caption's `sends [..] to linear result` names one node), the calls of one
     module drawn open (`Linear(3 -> 3) result`, a layer applied twice) or folded (an LSTM's
@@ -286,10 +287,11 @@ def _colliding(drawing: _Drawing) -> dict[int, int]:
     A name the user gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
     clashing: dict[str, set[int]] = {}
-    groups = [[i for i in range(len(graph.tensors))  # (drawn as a node, or a box's result;
-               # a leaf needing a gradient too: two `parameter` nodes a caption names alike)
+    groups = [[i for i in range(len(graph.tensors))  # (drawn or not: a tensor's number is
+               # the same in every view of the graph, folded or step by step; a leaf needing
+               # a gradient too: two `parameter` nodes a caption names alike)
                if (graph.tensors[i]._ctx is not None or graph.tensors[i].requires_grad)
-               and drawing.drawn(i) and (
+               and i not in drawing.hidden and (
                    not drawing._base_name(i)[1] or i in drawing.call_results
                    or drawing.box_of_result(i) is not None)]]
     for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad

@@ -1,0 +1,95 @@
+"""What a diagram's reader read wrongly (thirty-ninth round), read from the rendered views.
+
+- One tensor was `mul result #2` in the folded graph and `#14` on the step page: the folded
+  view numbered the results it drew, the step page all of them. A tensor's number is now
+  one thing, counted over every result of the graph in one order each view shares (from
+  the inputs up), so the folded view's last `mul result` is `#15` as on the step page;
+  a title that is one of a kind in the whole graph stays unnumbered.
+- A post-accumulate-grad hook's change still in `.grad` after the hook was removed read
+  `(accumulated)`: it is named `changed by its hook, now removed, ...`, as long as `.grad`
+  holds it (a later backward() adds to it), and no longer once `.grad` was cleared.
+
+Numbers are checked against NumPy (a hand derivation written here).
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+from test_diagrams_round38 import _ZEROINGS, _hookless_session, _list, _svg
+from test_factors_round34 import _nodes
+from test_graph_labels import needs_dot
+
+pytestmark = needs_dot
+
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _frame_nodes(svg: str) -> dict[str, list[str]]:
+    """A step page frame's nodes by their first text: their lines of text."""
+    found = {}
+    for g in ET.fromstring(svg).iter(_SVG + "g"):
+        texts = [(t.text or "").strip() for t in g.iter(_SVG + "text")]
+        if (g.get("class") or "").split()[:1] == ["node"] and texts:
+            found[texts[0]] = texts
+    return found
+
+
+# ---------------------------------------------------------------------------------------
+# 1. One number per tensor, in the folded view and on the step page
+
+
+_LINKS = 14
+
+
+def _chain():
+    """loss = sum(exp(h * h)), h = tanh(... tanh(x * w) ... * w), 14 links: a graph the
+    folded view folds in the middle, the step page draws whole. (loss, mul values, tanh
+    values, exp's), each list from the inputs up."""
+    x = tg.Tensor([1.0, 2.0], name="x")
+    w = tg.Tensor([0.9, 1.1], requires_grad=True, name="w")
+    h, muls, tanhs = x, [], []
+    hd, wd = x.numpy(), w.numpy()
+    for _ in range(_LINKS):
+        h = (h * w).tanh()
+        muls.append(hd * wd)
+        hd = np.tanh(muls[-1])
+        tanhs.append(hd)
+    loss = (h * h).exp().sum()
+    return loss, muls + [hd * hd], tanhs, np.exp(hd * hd)
+
+
+def _numbered(nodes: dict[str, list[str]]) -> dict[str, str]:
+    """`mul result #k` and `tanh result #k` titles -> their `data [..]` line."""
+    return {title: next(t for t in lines if t.startswith("data "))
+            for title, lines in nodes.items() if re.fullmatch(r"(mul|tanh) result #\d+", title)}
+
+
+def test_a_tensor_has_one_number_in_the_folded_view_and_on_the_step_page(tmp_path):
+    loss, muls, tanhs, exp = _chain()
+    path = _svg(loss, tmp_path, "folded", mode="backward")
+    assert "nodes folded" in " ".join(t for lines in _nodes(path).values() for t in lines)
+    folded = _numbered(_nodes(path))
+    steps = tg.backward_steps(loss)
+    paged = _numbered(_frame_nodes(steps.frames[-1]))
+    assert len(paged) == 2 * _LINKS + 1 and set(folded) < set(paged), (folded, paged)
+    # by hand: the k-th mul (from x up) is `mul result #k`, the last one h * h's, #15
+    for k, value in enumerate(muls, start=1):
+        assert paged[f"mul result #{k}"] == f"data {_list(value)}", k
+    for k, value in enumerate(tanhs, start=1):
+        assert paged[f"tanh result #{k}"] == f"data {_list(value)}", k
+    for title, data in folded.items():  # (the same tensor, the same title in both views)
+        assert paged[title] == data, (title, data, paged[title])
+    assert {"mul result #1", f"mul result #{_LINKS + 1}", f"tanh result #{_LINKS}"} \
+        <= set(folded), folded  # (both ends drawn; the folded view's last read `#4`)
+    last = f"mul result #{_LINKS + 1}"
+    assert any(f"the gradient of {last} is complete" in c for c in steps.captions)
+    # one of a kind in the whole graph: unnumbered in both views
+    for nodes in (_nodes(path), _frame_nodes(steps.frames[-1])):
+        assert f"data {_list(exp)}" in nodes["exp result"], nodes["exp result"]
+        assert not any(t.startswith("exp result #") for t in nodes), list(nodes)
