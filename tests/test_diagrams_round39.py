@@ -93,3 +93,65 @@ def test_a_tensor_has_one_number_in_the_folded_view_and_on_the_step_page(tmp_pat
     for nodes in (_nodes(path), _frame_nodes(steps.frames[-1])):
         assert f"data {_list(exp)}" in nodes["exp result"], nodes["exp result"]
         assert not any(t.startswith("exp result #") for t in nodes), list(nodes)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. A removed post-accumulate-grad hook's change named as long as .grad holds it
+
+
+_REMOVED = "(changed by its hook, now removed, or from other backward() calls)"
+
+
+def _tripled_then_removed():
+    """w's post-accumulate-grad hook triples .grad once, then is removed: (loss, w)."""
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    handle = w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 3))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    handle.remove()
+    return loss, w
+
+
+def _said(loss, tmp_path, tag: str, mode: str) -> str:
+    return re.sub(r"\s+", " ", " ".join(_nodes(_svg(loss, tmp_path, tag, mode=mode))["w"]))
+
+
+def test_a_removed_hooks_change_is_named_as_removed(tmp_path):
+    loss, w = _tripled_then_removed()
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * w.numpy())  # (d/dw sum w² = 2w, tripled)
+    for mode in ("backward", "forward"):
+        said = _said(loss, tmp_path, mode, mode)
+        assert _REMOVED in said and "(accumulated" not in said, said
+    loss.backward(retain_graph=True)  # (no hook now: 2w added to the tripled .grad)
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * w.numpy() + 2 * w.numpy())
+    for mode in ("backward", "forward"):
+        said = _said(loss, tmp_path, "again-" + mode, mode)
+        assert _REMOVED in said, said
+
+
+@pytest.mark.parametrize("clearing", ["w.grad = None", *_ZEROINGS])
+def test_a_removed_hooks_change_since_cleared_is_not_named(tmp_path, clearing):
+    loss, w = _tripled_then_removed()
+    _ZEROINGS.get(clearing, lambda t: setattr(t, "grad", None))(w)
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * w.numpy())  # (two passes of 2w)
+    for mode in ("backward", "forward"):
+        said = _said(loss, tmp_path, mode, mode)
+        assert "hook" not in said and "(accumulated" in said, said
+
+
+def test_a_removed_look_only_hook_is_named_nowhere(tmp_path):
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.numpy()))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    handle.remove()
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(seen[0], 2 * w.numpy())
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * w.numpy())
+    said = _said(loss, tmp_path, "look-only", "backward")
+    assert "hook" not in said and "(accumulated)" in said, said

@@ -58,6 +58,9 @@ from .tracked import writes
 _hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
 _retained = ByIdentity()  # tensor -> True when retain_grad() was called
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
+# leaf -> True: its post-accumulate-grad hooks, all removed, left a change its .grad holds;
+# its passes go on noting where .grad starts until the change is gone (`removed_post_change`)
+_post_removed = ByIdentity()
 _node_hooks = ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
 _sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
 _watched = ByIdentity()  # node -> True: it runs hooks kept elsewhere (`watch_grad_starts`)
@@ -150,6 +153,13 @@ def changed_into(tensor: Any, holder: Any) -> bool:
     return has_user_hooks(tensor) and (
         sent is not None and held_by(sent.changed_at, holder)
         or tensor is holder and grad_starts.post_changed_into(tensor))
+
+
+def removed_post_change(leaf: Any) -> bool:
+    """Whether `leaf.grad` holds a change of post-accumulate-grad hooks since removed (none
+    is on it now): the diagrams name them, `its hook, now removed`."""
+    return bool(_post_removed._entries) and bool(_post_removed.get(leaf)) \
+        and not _post_accumulate.get(leaf) and grad_starts.post_changed_into(leaf)
 
 
 def node_changed_into(node: Any, holder: Any) -> bool:
@@ -266,6 +276,8 @@ def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandl
                 kept.discard(tensor)
                 if kept is _hooks:  # (what hooks no longer on it sent: not kept)
                     _sent.discard(tensor)
+                elif kept is _post_accumulate and grad_starts.post_changed_into(tensor):
+                    _post_removed.set(tensor, True)  # (its change outlives it in .grad)
     return RemovableHandle(remove, key)
 
 
@@ -328,6 +340,11 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                     f"{type(returned).__name__} {returned!r:.40}; it gets the tensor, reads "
                     f"or updates it, and returns None (PyTorch's rule)")
         grad_starts.keep_post_change(tensor, start, added)
+    elif _post_removed._entries and _post_removed.get(tensor):  # (a removed hook's change:
+        # held while this .grad goes on from the one it changed, gone where that was cleared)
+        grad_starts.keep_post_change(tensor, grad_starts.post_start(tensor, earlier), added)
+        if not grad_starts.post_changed_into(tensor):
+            _post_removed.discard(tensor)
 
 
 def register_prehook(node: Any, hook: Callable) -> RemovableHandle:

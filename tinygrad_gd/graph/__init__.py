@@ -138,10 +138,11 @@ second derivative's `g.backward()` writes x's, `zeroed` where all 0); the backwa
 shows this pass's gradient, what its edges carry, and such a `.grad` apart, said so. A hook
 the drawing does not run is named where it changed a `.grad` (`changed by a hook on h, or
 from other backward() calls`; a module's backward hook by its module as its box is titled,
-`a backward hook of fc2: Linear(3 -> 1)`), and the hooked result says what its hook sent
-on in the last `backward()` that ran it (`its hook sent on [..]`, `in a backward() from
-another output, ...` where that pass was not from the drawn output), or `its hook has not
-run yet`.
+`a backward hook of fc2: Linear(3 -> 1)`; a leaf's post-accumulate-grad hook removed since,
+while `.grad` holds its change, `changed by its hook, now removed, ...`), and the hooked
+result says what its hook sent on in the last `backward()` that ran it (`its hook sent on
+[..]`, `in a backward() from another output, ...` where that pass was not from the drawn
+output), or `its hook has not run yet`.
 `legend=True` adds a key of node styles: one table under the output (beside it, left to
 right), in reading order.
 

@@ -4,7 +4,8 @@ The drawing works out each gradient again with no hook (so that it changes no `.
 `.grad` is what backward() left. Where the two differ, `grad_apart` says why where it can
 tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) read
 against this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed",
-or a hook of the user's on the tensor. Where a hook the drawing does not run changed the
+or a hook of the user's on the tensor (a post-accumulate-grad hook removed since whose change
+`.grad` holds: `its hook, now removed`, `hooks.removed_post_change`). Where a hook the drawing does not run changed the
 gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
 backward hooks), that hook is named as drawn, its name cut as short as tells it apart
 (`changed by a hook on h, or from other backward() calls`: a hook's factor and a count of
@@ -118,7 +119,9 @@ def _hooked_words(drawing: Any, i: int) -> str:
              or hooks.node_changed_into(tensors[j]._ctx, tensors[i])]
     modules = sorted({_module_place(drawing, node) for node in hookers if not isinstance(
         node, int) and hooks.node_changed_into(node, tensors[i])})
-    places = [*(["its hook"] if hooks.changed_into(tensors[i], tensors[i]) else []),
+    own = ("its hook" if hooks.changed_into(tensors[i], tensors[i]) else
+           "its hook, now removed" if hooks.removed_post_change(tensors[i]) else None)
+    places = [*([own] if own else []),
               *([f"{'a hook' if len(named) == 1 else 'hooks'} on {_listed(named)}"]
                 if named else []),
               *([f"{'a backward hook' if len(modules) == 1 else 'backward hooks'} of "
