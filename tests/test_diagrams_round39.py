@@ -155,3 +155,52 @@ def test_a_removed_look_only_hook_is_named_nowhere(tmp_path):
     np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * w.numpy())
     said = _said(loss, tmp_path, "look-only", "backward")
     assert "hook" not in said and "(accumulated)" in said, said
+
+
+# ---------------------------------------------------------------------------------------
+# 3. A module's hook that changes numbers only in a later pass: named as it was
+
+
+class _Net(tg.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = tg.nn.Linear(2, 3), tg.nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x).relu())
+
+
+@pytest.mark.parametrize("clearing", [None, "zero_grad()"])
+def test_a_modules_hook_that_first_changes_in_a_later_pass_is_named(tmp_path, clearing):
+    _hookless_session()
+    tg.manual_seed(39)
+    net = _Net()
+    runs = []
+
+    def doubles_second(module, grad_input, grad_output):  # looks only in its first run
+        runs.append(1)
+        return tuple(g * 2 for g in grad_input) if len(runs) == 2 else None
+    net.fc2.register_full_backward_hook(doubles_second)
+    loss = net(tg.Tensor([[1.0, -2.0], [0.5, 1.0]], name="x")).sum()
+    loss.backward(retain_graph=True)
+    once = net.fc1.weight.grad.numpy().copy()
+    said = " ".join(_nodes(_svg(loss, tmp_path, "first", mode="backward", model=net,
+                                open_modules=True))["fc1.weight"])
+    assert "hook" not in said, said  # (it changed nothing yet)
+    if clearing:
+        net.zero_grad()
+    loss.backward(retain_graph=True)  # (doubled: fc1's gradients from what fc2 sends it)
+    np.testing.assert_allclose(net.fc1.weight.grad.numpy(), (0 if clearing else 1) * once
+                               + 2 * once)
+    for mode in ("backward", "forward"):
+        said = " ".join(_nodes(_svg(loss, tmp_path, mode, mode=mode, model=net,
+                                    open_modules=True))["fc1.weight"])
+        assert "(changed by a backward hook of fc2: Linear(3 -> 1), or from other " \
+            "backward() calls)" in re.sub(r"\s+", " ", said), said
+    net.zero_grad()  # (the doubled .grad gone: later passes change nothing)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(net.fc1.weight.grad.numpy(), 2 * once)
+    said = " ".join(_nodes(_svg(loss, tmp_path, "later", mode="backward", model=net,
+                                open_modules=True))["fc1.weight"])
+    assert "hook" not in said and "(accumulated)" in said, said

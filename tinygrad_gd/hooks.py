@@ -211,8 +211,9 @@ def _hooked_somewhere() -> bool:
 
 
 def watch_grad_starts(node: Any) -> None:
-    """`node` runs hooks kept elsewhere (a module's backward hooks, nn's; `keep_node_change`):
-    while it lives, passes note where `.grad` starts, for `node_changed_into`."""
+    """`node` runs hooks kept elsewhere (a module's backward hooks, nn's; `keep_node_change`)
+    that changed numbers in this pass: from here on, while it lives, passes note where `.grad`
+    starts, for `node_changed_into` (a change it does not make needs none noted)."""
     with _registering:
         _watched.set(node, True)
         if _extension not in engine.extensions:  # (a module call each: no second switching)

@@ -16,7 +16,8 @@ for one that got no gradient, as PyTorch's. When no input needs a gradient, the 
 hooks run at the output node with `grad_input` all None, and warn, as PyTorch's.
 The nodes say which tensor their output holds (`stands_for`) and whose hooks they run
 (`hooked_module`), and note where the hooks sent on other numbers than they got
-(`hooks.keep_node_change`), for the diagrams.
+(`hooks.keep_node_change`), for the diagrams; from the first such pass on, the passes note
+where each `.grad` starts (`hooks.watch_grad_starts`), which look-only hooks never need.
 """
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ class _Gather(Function, register=False, name="backward_hook"):
         changed = call.written
         for old, new in zip(grads, sent):
             changed = changed or new is not None and new is not old and hooks.differs(old, new)
-        hooks.keep_node_change(ctx, changed)
+        if changed:  # (kept, and from the first pass they change numbers in, passes note
+            hooks.keep_node_change(ctx, changed)  # where each .grad starts: hooks that
+            hooks.watch_grad_starts(ctx)  # look only cost neither)
         return tuple(sent)
 
     def stands_for(ctx, tensor: Tensor) -> Tensor | None:  # noqa: N805
@@ -93,8 +96,6 @@ class _Part(Function, register=False, name="backward_hook_part"):
 def _through_node(tensors: list, call: "HookedCall", side: str, reached: list) -> list:
     """`tensors` (each needs a gradient) as the outputs of one `_Gather` node."""
     gathered = _Gather.apply(*tensors, call=call, side=side)
-    if gathered._ctx is not None:  # (the passes note where each .grad starts, for the
-        hooks.watch_grad_starts(gathered._ctx)  # diagrams to tell a change it holds)
     if len(tensors) == 1:
         return [gathered]
     parts, start = [], 0
