@@ -419,18 +419,24 @@ def test_a_modules_look_only_backward_hook_is_named_nowhere(tmp_path, hook):
         assert "hook" not in text and "(accumulated" in text, text
 
 
-@pytest.mark.parametrize("zeroing", ["zero_grad()", *_ZEROINGS])
-def test_a_modules_hook_change_since_cleared_is_not_named(tmp_path, zeroing):
+def _net_doubling_in_run(run: int):
+    """_Net with a full backward hook on fc2 that doubles grad_input in its `run`-th run
+    only and looks only in the others, in a fresh session: (loss, net)."""
     _hookless_session()
     tg.manual_seed(38)
     net = _Net()
     runs = []
 
-    def hook(module, grad_input, grad_output):  # doubles in its first run only
+    def hook(module, grad_input, grad_output):
         runs.append(1)
-        return tuple(g * 2 for g in grad_input) if len(runs) == 1 else None
+        return tuple(g * 2 for g in grad_input) if len(runs) == run else None
     net.fc2.register_full_backward_hook(hook)
-    loss = net(tg.Tensor(_X, name="x")).sum()
+    return net(tg.Tensor(_X, name="x")).sum(), net
+
+
+@pytest.mark.parametrize("zeroing", ["zero_grad()", *_ZEROINGS])
+def test_a_modules_hook_change_since_cleared_is_not_named(tmp_path, zeroing):
+    loss, net = _net_doubling_in_run(1)  # (doubles in its first run only)
     loss.backward(retain_graph=True)
     said = " ".join(_nodes(_svg(loss, tmp_path, "first", mode="backward", model=net,
                                 open_modules=True))["fc1.weight"])

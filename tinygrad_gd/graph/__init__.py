@@ -105,9 +105,9 @@ ops; `linear result #1`, `#2`, from the inputs towards the output: each after th
 made from, two side by side as the output's expression reaches them, `b.sum() + a.sum()`
 numbering `b`'s first, not as they were computed; counted over every result of the graph,
 drawn or folded, so that a tensor has one number in every view of it; one of a kind in the
-graph stays unnumbered), in every place the title appears: node, tooltip, an op's `∂/∂`, a product, a step's caption, a
-hook's cause. The forward view, which shows no factors,
-says only which values changed since the forward pass used them. A checkpoint's backward
+graph stays unnumbered), in every place the title appears: node, tooltip, an op's `∂/∂`, a
+product, a step's caption, a hook's cause. The forward view, which shows no factors, says
+only which values changed since the forward pass used them. A checkpoint's backward
 (`tg.utils.checkpoint`) runs the user's function again, which a drawing does not do: the
 gradients above it are drawn, its node says `backward() runs f again:` / `gradients below
 not drawn`, the tensors below it show the `.grad` backward() left, and a note says why.

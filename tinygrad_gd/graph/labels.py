@@ -177,14 +177,16 @@ class _Drawing:
         number = self._numbers.get(i)
         return (name if number is None else f"{name} #{number}"), real
 
-    def _base_name(self, i: int) -> tuple[str, bool]:
+    def _base_name(self, i: int, boxed: bool = True) -> tuple[str, bool]:
+        """The name before numbering; `boxed=False`: as no box of this drawing titles it (the
+        name a tensor has in every view, which its number counts by: `_colliding`)."""
         tensor = self.graph.tensors[i]
         given = self.names.tensors.get(id(tensor)) or tensor.name
         if given:
             return str(given), True
         if i == self.graph.output:
             return "output", False
-        box = self.box_of_result(i)
+        box = self.box_of_result(i) if boxed else None
         if box is not None:  # a module call's result: as its box (a making's: its title)
             return (box.title if box.kind == "making" else f"{box.title} result"), False
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
@@ -276,34 +278,44 @@ class _Drawing:
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
-    results and leaves that need a gradient that share a title the drawing gave them, drawn
-    or folded away (one tensor's number the same in the folded view and on the step page)
-    (two `parameter` nodes a step's caption names alike): two ops' (`linear result #1`,
-    `#2`: a caption's `sends [..] to linear result` names one node), the calls of one
-    module drawn open (`Linear(3 -> 3) result`, a layer applied twice) or folded (an LSTM's
-    output and its states): position -> 1, 2, ... among the tensors of that name, in graph
+    results and leaves that need a gradient that share a title (two `parameter` nodes a
+    step's caption names alike): two ops' (`linear result #1`, `#2`: a caption's `sends [..]
+    to linear result` names one node), the calls of one module (`Linear(3 -> 3) result`, a
+    layer applied twice): position -> 1, 2, ... among the tensors of that title, in graph
     order (from the inputs towards the output, each after those it is made from; side
     branches as the output's expression reaches them, not in the order they were computed).
-    A name the user gave stays as given (the versions of `h` changed in place)."""
+    Counted over the whole graph, drawn or folded away, by the title no box of this drawing
+    gives (`_base_name(boxed=False)`), so that a tensor has one number in every view, folded
+    or step by step; a title only a box gives (a folded LSTM's output and its states, a
+    making's `input 1 of sub`) is numbered among the drawn results so titled. A name the user
+    gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
-    clashing: dict[str, set[int]] = {}
-    groups = [[i for i in range(len(graph.tensors))  # (drawn or not: a tensor's number is
-               # the same in every view of the graph, folded or step by step; a leaf needing
-               # a gradient too: two `parameter` nodes a caption names alike)
-               if (graph.tensors[i]._ctx is not None or graph.tensors[i].requires_grad)
-               and i not in drawing.hidden and (
-                   not drawing._base_name(i)[1] or i in drawing.call_results
-                   or drawing.box_of_result(i) is not None)]]
-    for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad
-                             and p not in drawing.hidden] for inputs in graph.parents]:
+    plain: dict[str, set[int]] = {}  # title no box gives -> positions (ranked over all)
+    boxed: dict[str, set[int]] = {}  # a box's title -> the drawn results it titles
+    for i in range(len(graph.tensors)):  # (a leaf needing a gradient too: two `parameter`)
+        if graph.tensors[i]._ctx is None and not graph.tensors[i].requires_grad \
+                or i in drawing.hidden:
+            continue
+        (shown, _), (title, real) = drawing._base_name(i), drawing._base_name(i, False)
+        if not real or i in drawing.call_results or drawing.box_of_result(i) is not None:
+            plain.setdefault(title, set()).add(i)
+        if shown != title and drawing.drawn(i):
+            boxed.setdefault(shown, set()).add(i)
+    clashing = {title: positions for title, positions in plain.items() if len(positions) > 1}
+    for inputs in graph.parents:
         by_name: dict[str, set[int]] = {}
         for p in inputs:
-            by_name.setdefault(drawing._base_name(p)[0], set()).add(p)
+            if graph.tensors[p].requires_grad and p not in drawing.hidden:
+                by_name.setdefault(drawing._base_name(p)[0], set()).add(p)
         for name, positions in by_name.items():
             if len(positions) > 1:
                 clashing.setdefault(name, set()).update(positions)
-    return {p: k for positions in clashing.values()
-            for k, p in enumerate(sorted(positions), start=1)}
+    titled_by_box = set().union(*boxed.values())
+    numbers = {p: k for positions in clashing.values()
+               for k, p in enumerate(sorted(positions), start=1) if p not in titled_by_box}
+    numbers.update((p, k) for positions in boxed.values() if len(positions) > 1
+                   for k, p in enumerate(sorted(positions), start=1))
+    return numbers
 
 
 def _hidden_constants(graph: _Graph, names: _Names, options: _Options) -> frozenset[int]:
