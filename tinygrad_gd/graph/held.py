@@ -2,28 +2,27 @@
 
 The drawing works out each gradient again with no hook (so that it changes no `.grad`);
 `.grad` is what backward() left. Where the two differ, `grad_apart` says why where it can
-tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) read
-against this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed",
-or a hook of the user's on the tensor (a post-accumulate-grad hook removed since whose change
-`.grad` holds: `its hook, now removed`, `hooks.removed_post_change`). Where a hook the drawing does not run changed the
-gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
-backward hooks), that hook is named as drawn, its name cut as short as tells it apart
-(`changed by a hook on h, or from other backward() calls`: a hook's factor and a count of
-runs read alike; a module's by its box's title, `a backward hook of fc2: Linear(3 -> 1)`),
-only where it sent on other numbers than it got (`hooks.changed_into`,
+tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) read against
+this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed", or a hook
+of the user's on the tensor (a post-accumulate-grad hook removed since whose change `.grad`
+holds: `its hook, now removed`, `hooks.removed_post_change`). Where a hook the drawing does
+not run changed the gradient on its way (`hooked_upstream`: a hook on a later tensor or
+node, a module's backward hooks), that hook is named as drawn, its name cut as short as
+tells it apart (`changed by a hook on h, or from other backward() calls`: a hook's factor
+and a count of runs read alike; a module's by its box's title, `a backward hook of fc2:
+Linear(3 -> 1)`), only where it sent on other numbers than it got (`hooks.changed_into`,
 `node_changed_into`: one that looks only is no cause, nor one whose change went into a
-`.grad` since cleared), and the hooked result,
-which has no `.grad` to show what it sent on, says what it sent on in the last backward()
-that ran it, `its hook sent on [..]`, as hooks.py kept it (`hook_said`; a node's hooks: `its
-hook changed what flows on` where a `.grad` before it tells so). `held_lines` writes it
-under a gradient, for a tensor's node and a box's result (`.grad [..] (accumulated)` in the
-backward view, `(accumulated; from this output alone: [..])` in the forward view), and a
-module call's box under a parameter's product; `folded_held_lines` for the one-number
-parameters a fold of folds.py lists together, each parameter's cause as its own node tells
-it, and those whose `.grad` is None by name. Both write the words in parentheses with one
-helper (`_told`): beside the value where the line fits a box, else each cause on a line of
-its own (a long one broken before its `or`), so that no cause widens a box. `fitted` breaks
-a box's other two-part lines.
+`.grad` since cleared), and the hooked result, which has no `.grad` to show what it sent on,
+says what it sent on in the last backward() that ran it, `its hook sent on [..]`, as
+hooks.py kept it (`hook_said`; a node's hooks: `its hook changed what flows on` where a
+`.grad` before it tells so). `held_lines` writes it under a gradient, for a tensor's node
+and a box's result (`.grad [..] (accumulated)` in the backward view, `(accumulated; from
+this output alone: [..])` in the forward view), and a module call's box under a parameter's
+product; `folded_held_lines` for the one-number parameters a fold of folds.py lists
+together, each parameter's cause as its own node tells it, and those whose `.grad` is None
+by name. Both write the words in parentheses with one helper (`_told`): beside the value
+where the line fits a box, else each cause on a line of its own (a long one broken before
+its `or`), so that no cause widens a box. `fitted` breaks a box's other two-part lines.
 """
 from __future__ import annotations
 
