@@ -285,8 +285,8 @@ def test_linear_names_itself_when_the_input_does_not_fit():
 
 
 @pytest.mark.parametrize("bad, match", [
-    (dict(in_features=0, out_features=2), "in_features must be a positive int"),
-    (dict(in_features=2, out_features=2.5), "out_features must be a positive int"),
+    (dict(in_features=-1, out_features=2), "in_features must be a non-negative int"),
+    (dict(in_features=2, out_features=2.5), "out_features must be a non-negative int"),
     (dict(in_features=2, out_features=2, init="gaussian"), "unknown init 'gaussian'"),
     (dict(in_features=2, out_features=2, seed=0, generator=np.random.default_rng(0)),
      "seed or generator, not both"),

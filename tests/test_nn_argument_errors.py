@@ -138,7 +138,7 @@ def test_hardtanh_layer_refuses_bounds_that_are_no_numbers_or_not_increasing():
     (1.5, TypeError, r"LayerNorm: normalized_shape must be an int or a tuple of ints.*got 1.5"),
     (None, TypeError, r"LayerNorm: normalized_shape must be an int or a tuple of ints.*None"),
     ((), ValueError, r"LayerNorm: normalized_shape must name at least one axis"),
-    ((3, 0), ValueError, r"LayerNorm: normalized_shape must be a positive int, got 0"),
+    ((3, -1), ValueError, r"LayerNorm: normalized_shape must be a non-negative int, got -1"),
 ])
 def test_layer_norm_layer_refuses_a_bad_normalized_shape(shape, error, match):
     _refused(lambda: nn.LayerNorm(shape), error, match)
@@ -187,8 +187,10 @@ def test_embedding_refuses_a_padding_idx_that_is_no_int():
 
 
 def test_layer_sizes_that_are_no_ints_are_type_errors():
-    _refused(lambda: nn.Linear(2, 2.5), TypeError, r"Linear: out_features must be a positive int")
-    _refused(lambda: nn.Linear(0, 2), ValueError, r"Linear: in_features must be a positive int")
+    _refused(lambda: nn.Linear(2, 2.5), TypeError,
+             r"Linear: out_features must be a non-negative int")
+    _refused(lambda: nn.Linear(-1, 2), ValueError,
+             r"Linear: in_features must be a non-negative int")
 
 
 # ------------------------------------------------------------------ 8: batch_norm, cosine, softmin

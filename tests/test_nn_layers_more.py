@@ -437,7 +437,7 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
      r"RNN\(3, 4\): hx of shape \(1, 3, 4\) does not fit .*expected \(1, 2, 4\)"),
     (lambda: nn.RNNCell(3, 4)(np.ones((2, 3)), np.zeros(4)), ValueError,
      r"RNNCell\(3, 4\): hx of shape \(4,\) .*expected \(2, 4\)"),
-    (lambda: nn.RNNCell(0, 4), ValueError, r"RNNCell: input_size must be a positive int"),
+    (lambda: nn.RNNCell(-1, 4), ValueError, r"RNNCell: input_size must be a non-negative int"),
 ])
 def test_bad_arguments_get_one_line_errors(call, error, match):
     with pytest.raises(error, match=match) as caught:

@@ -156,7 +156,8 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
+        self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU",
+                                               empty=True)
         self.init = number("PReLU", "init", init)  # (the slopes' starting value, one number)
         self.weight = Parameter(np.zeros(self.num_parameters,
                                          _float_dtype(dtype, "PReLU", device)))

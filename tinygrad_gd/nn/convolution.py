@@ -52,8 +52,8 @@ class _ConvNd(Module):
                  ) -> None:
         super().__init__()
         name = type(self).__name__
-        self.in_channels = _check_features(in_channels, "in_channels", name)
-        self.out_channels = _check_features(out_channels, "out_channels", name)
+        self.in_channels = _check_features(in_channels, "in_channels", name, empty=True)
+        self.out_channels = _check_features(out_channels, "out_channels", name, empty=True)
         self.kernel_size = self._sizes("kernel_size", kernel_size)
         self.stride = self._sizes("stride", stride)
         self.dilation = self._sizes("dilation", dilation)

@@ -56,8 +56,10 @@ class Embedding(Module):
                  _freeze: bool = False, device: Any = None, dtype: Any = None, *,
                  seed: int | None = None, generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", "Embedding")
+        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding",
+                                              empty=True)
+        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", "Embedding",
+                                             empty=True)
         _embedding_options("Embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False

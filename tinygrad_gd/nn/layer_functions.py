@@ -164,11 +164,14 @@ def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2,
     return input / (norm.reshape(()) if input.ndim == 0 else norm)
 
 
-def _check_features(value: Any, name: str, where: str = "Linear") -> int:
-    """A layer's size argument (in_features, num_embeddings, ...): a positive int."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+def _check_features(value: Any, name: str, where: str = "Linear", *, empty: bool = False
+                    ) -> int:
+    """A layer's size argument (in_features, num_embeddings, ...): a positive int, or 0 too
+    where `empty` (the sizes PyTorch builds a layer of zero-size tensors for)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 - empty:
         error = ValueError if isinstance(value, (int, np.integer)) else TypeError
-        raise error(f"{where}: {name} must be a positive int, got {value!r}")
+        kind = "a non-negative" if empty else "a positive"
+        raise error(f"{where}: {name} must be {kind} int, got {value!r}")
     return int(value)
 
 

@@ -26,8 +26,8 @@ from .layer_functions import (_as_tensor, _check_features, _check_probability,
                               _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
 from .parameter_reset import (normal_, nothing_drawn, ones_zeros_, ones_zeros_reset,
-                              reset_generator, start_parameters, uniform_each_, written_,
-                              zero_weight_and_bias)
+                              reset_generator, start_parameters, uniform_bound, uniform_each_,
+                              written_, zero_weight_and_bias)
 from .registration import _float_dtype
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -51,12 +51,12 @@ def _start_linear(layer: Linear, rng: np.random.Generator) -> None:
     weight drawn first, then the bias."""
     weight, bias, n_in = layer.weight, layer.bias, layer.weight.shape[1]
     if layer.init == "uniform":  # (bias too: the others start it at zero)
-        uniform_each_(layer, (weight, bias), 1 / n_in ** 0.5, rng)
+        uniform_each_(layer, (weight, bias), uniform_bound(n_in), rng)
         return
     if layer.init == "normal":
-        normal_(layer, weight, 1 / n_in ** 0.5, rng)
+        normal_(layer, weight, uniform_bound(n_in), rng)
     elif layer.init in ("he", "kaiming"):
-        normal_(layer, weight, (2 / n_in) ** 0.5, rng)
+        normal_(layer, weight, (2 / n_in) ** 0.5 if n_in else 0.0, rng)
     elif layer.init in ("xavier", "glorot"):
         uniform_each_(layer, (weight,), (6 / (n_in + weight.shape[0])) ** 0.5, rng)
     else:
@@ -83,8 +83,8 @@ class Linear(Module):
                  seed: int | None = None, generator: np.random.Generator | None = None
                  ) -> None:
         super().__init__()
-        self.in_features = _check_features(in_features, "in_features")
-        self.out_features = _check_features(out_features, "out_features")
+        self.in_features = _check_features(in_features, "in_features", empty=True)
+        self.out_features = _check_features(out_features, "out_features", empty=True)
         if not isinstance(init, str) or init not in INITS:
             error = ValueError if isinstance(init, str) else TypeError
             raise error(f"Linear: unknown init {init!r}; choose one of "
@@ -346,8 +346,8 @@ class LayerNorm(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         shape = _normalized_shape("LayerNorm", normalized_shape)
-        self.normalized_shape = tuple(_check_features(n, "normalized_shape", "LayerNorm")
-                                      for n in shape)
+        self.normalized_shape = tuple(
+            _check_features(n, "normalized_shape", "LayerNorm", empty=True) for n in shape)
         number("LayerNorm", "eps", eps, 0)
         self.eps = eps
         resolved = _float_dtype(dtype, "LayerNorm", device)
@@ -378,7 +378,7 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
     statistics at 0 and 1 already, as PyTorch's (a subclass's reset_parameters may not
     reset them); the layer's reset_parameters (`_NormBase`) gives the values."""
     name = type(module).__name__
-    module.num_features = count = _check_features(num_features, "num_features", name)
+    module.num_features = count = _check_features(num_features, "num_features", name, empty=True)
     number(name, "eps", eps, 0)
     if momentum is not None:
         number(name, "momentum", momentum)

@@ -147,8 +147,10 @@ class Bilinear(Module):
                  seed: int | None = None, generator: np.random.Generator | None = None) -> None:
         super().__init__()
         self.in1_features = _check_features(in1_features, "in1_features", "Bilinear")
-        self.in2_features = _check_features(in2_features, "in2_features", "Bilinear")
-        self.out_features = _check_features(out_features, "out_features", "Bilinear")
+        self.in2_features = _check_features(in2_features, "in2_features", "Bilinear",
+                                            empty=True)
+        self.out_features = _check_features(out_features, "out_features", "Bilinear",
+                                            empty=True)
         resolved = _float_dtype(dtype, "Bilinear", device)
         shape = (self.out_features, self.in1_features, self.in2_features)
         zero_weight_and_bias(self, shape, self.out_features if check_flag(
@@ -189,8 +191,8 @@ class EmbeddingBag(Module):
                  seed: int | None = None, generator: np.random.Generator | None = None) -> None:
         super().__init__()
         where = "EmbeddingBag"
-        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", where)
-        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", where)
+        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", where, empty=True)
+        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", where, empty=True)
         _bag_options(where, max_norm, norm_type, scale_grad_by_freq, mode, sparse)
         self.norm_type = norm_type  # (as given: PyTorch's repr shows it)
         self.max_norm, self.scale_grad_by_freq, self.sparse = max_norm, False, False

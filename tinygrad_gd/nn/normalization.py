@@ -34,7 +34,8 @@ class GroupNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         self.num_groups = _check_features(num_groups, "num_groups", "GroupNorm")
-        self.num_channels = _check_features(num_channels, "num_channels", "GroupNorm")
+        self.num_channels = _check_features(num_channels, "num_channels", "GroupNorm",
+                                            empty=True)
         if self.num_channels % self.num_groups:
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by "
                              f"num_groups={num_groups}")
@@ -73,7 +74,7 @@ class RMSNorm(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         shape = _normalized_shape("RMSNorm", normalized_shape)
-        self.normalized_shape = tuple(_check_features(n, "normalized_shape", "RMSNorm")
+        self.normalized_shape = tuple(_check_features(n, "normalized_shape", "RMSNorm", empty=True)
                                       for n in shape)
         if eps is not None:
             number("RMSNorm", "eps", eps, 0)

@@ -101,6 +101,12 @@ def uniform_each_(layer: Module, tensors: Iterable[Tensor | None], bound: float,
                                                   -bound, bound))
 
 
+def uniform_bound(fan_in: int, root: Callable[[int], float] = lambda n: n ** 0.5) -> float:
+    """PyTorch's default bound 1/sqrt(fan_in), and 0 for a fan of 0 (a layer of zero size,
+    whose weight draws nothing and whose bias starts at zero, as PyTorch's)."""
+    return 1 / root(fan_in) if fan_in else 0.0
+
+
 def convolution_reset_(layer: Module, seed: Any, generator: Any,
                        root: Callable[[int], float] = lambda n: n ** 0.5) -> None:
     """A convolution's reset_parameters: weight, then bias, from U(-1/sqrt(fan_in),
@@ -111,7 +117,7 @@ def convolution_reset_(layer: Module, seed: Any, generator: Any,
     always took it: the two differ in the last bit for some fans, and a seeded layer
     keeps its values."""
     fan_in = math.prod(layer.weight.shape[1:])
-    uniform_each_(layer, (layer.weight, layer.bias), 1 / root(fan_in),
+    uniform_each_(layer, (layer.weight, layer.bias), uniform_bound(fan_in, root),
                   reset_generator(layer, seed, generator))
 
 

@@ -27,7 +27,7 @@ from . import functional as F
 from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
-from .parameter_reset import reset_generator, start_parameters, uniform_each_
+from .parameter_reset import reset_generator, start_parameters, uniform_bound, uniform_each_
 from .registration import _float_dtype
 from .utils.rnn import PackedSequence
 
@@ -72,7 +72,7 @@ class _UniformStart(Module):
         """Every parameter drawn again from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)),
         in place, one after another in the order of parameters() (PyTorch's), from
         `generator` or default_rng(`seed`), else the global generator (tg.manual_seed's)."""
-        uniform_each_(self, self.parameters(), 1 / self.hidden_size ** 0.5,
+        uniform_each_(self, self.parameters(), uniform_bound(self.hidden_size),
                       reset_generator(self, seed, generator))
 
 
@@ -93,8 +93,8 @@ class RNNCellBase(_UniformStart):
                  seed: int | None, generator: np.random.Generator | None) -> None:
         super().__init__()
         where = type(self).__name__
-        self.input_size = _check_features(input_size, "input_size", where)
-        self.hidden_size = _check_features(hidden_size, "hidden_size", where)
+        self.input_size = _check_features(input_size, "input_size", where, empty=True)
+        self.hidden_size = _check_features(hidden_size, "hidden_size", where, empty=True)
         self.bias = check_flag(where, "bias", bias)
         _register(self, _float_dtype(dtype, where, device), "", self.input_size,
                   self.hidden_size, self.bias, self._gates)

@@ -47,8 +47,8 @@ class ConvTranspose2d(Module):
         super().__init__()
         name, n = type(self).__name__, self.dims
         _only_default(name, "padding_mode", padding_mode, "zeros")
-        self.in_channels = _check_features(in_channels, "in_channels", name)
-        self.out_channels = _check_features(out_channels, "out_channels", name)
+        self.in_channels = _check_features(in_channels, "in_channels", name, empty=True)
+        self.out_channels = _check_features(out_channels, "out_channels", name, empty=True)
         self.groups = _check_features(groups, "groups", name)
         if self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(f"{name}: groups={groups} must divide in_channels={in_channels} "
