@@ -566,8 +566,9 @@ def test_instance_norm_warns_but_normalises_when_channels_differ_without_affine(
      r"embedding_bag: max_norm must be positive \(the rows' largest norm\) or None, got 0.0"),
     (lambda: F.embedding_bag(BAG, TABLE, OFFSETS, sparse=True), ValueError,
      r"embedding_bag: sparse=True is not supported"),
-    (lambda: nn.EmbeddingBag(5, 3, mode="max", scale_grad_by_freq=True), ValueError,
-     r"EmbeddingBag: scale_grad_by_freq=True is not supported"),
+    (lambda: nn.EmbeddingBag(5, 3, mode="max", scale_grad_by_freq=True)(BAG, OFFSETS),
+     ValueError, r"embedding_bag: mode='max' does not support scaling the gradient by the "
+     r"frequency"),
     (lambda: nn.EmbeddingBag(5, 3, mode="min"), ValueError,
      r"EmbeddingBag: mode must be 'sum', 'mean' or 'max', got 'min'"),
     (lambda: nn.EmbeddingBag(5, 3, padding_idx=5), ValueError,

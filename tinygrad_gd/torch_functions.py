@@ -296,13 +296,14 @@ dropout, alpha_dropout, feature_alpha_dropout = map(_dropout, (
 def embedding(weight: Any, indices: Any, padding_idx: Any = -1,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """The rows of `weight` at `indices` (torch.embedding: weight first; F.embedding(indices,
-    weight) is the same). padding_idx < 0 is none (torch's -1); that row gets no gradient."""
-    for name, value in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
-        if check_flag("embedding", name, value):
-            raise NotImplementedError(f"embedding: {name}=True is not supported; leave it "
-                                      f"False (dense gradients, not scaled by frequency)")
+    weight) is the same). padding_idx < 0 is none (torch's -1); that row gets no gradient.
+    scale_grad_by_freq: as F.embedding's; sparse=True is refused."""
+    if check_flag("embedding", "sparse", sparse):
+        raise NotImplementedError("embedding: sparse=True is not supported; leave it False "
+                                  "(dense gradients)")
     padding_idx = integer("embedding", "padding_idx (-1: none)", padding_idx)
-    return F.embedding(indices, weight, padding_idx=None if padding_idx < 0 else padding_idx)
+    return F.embedding(indices, weight, padding_idx=None if padding_idx < 0 else padding_idx,
+                       scale_grad_by_freq=scale_grad_by_freq)
 
 
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None,  # noqa: A002

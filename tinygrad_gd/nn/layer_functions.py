@@ -475,11 +475,18 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         row = padding_idx % rows  # (its values as they are, broadcast: a constant)
         rows_out = tg.where((index != row)[..., None], rows_out,
                             _named(weight.detach()[row], f"weight[{row}] (padding_idx)"))
-    if scale_grad_by_freq and index.size:
-        _, where, counts = np.unique(index, return_inverse=True, return_counts=True)
-        scale = _constant((1.0 / counts[where.reshape(index.shape)])[..., None].astype(
-            weight.dtype), "1 / index count")
-        # the values unchanged, each row's gradient divided by its count
-        frozen = _named(rows_out.detach(), "looked-up rows (no gradient)")
-        rows_out = frozen + (rows_out - frozen) * scale
-    return rows_out
+    return _grad_by_frequency(rows_out, index) if scale_grad_by_freq else rows_out
+
+
+def _grad_by_frequency(rows: Tensor, index: np.ndarray, counted: np.ndarray | None = None
+                       ) -> Tensor:
+    """`rows` (one looked-up row per entry of `index`) with their values unchanged and
+    each one's gradient divided by how often its index occurs in `counted` (all the
+    indices given; `index` itself by default): scale_grad_by_freq's rule."""
+    if not index.size:
+        return rows
+    values, counts = np.unique(index if counted is None else counted, return_counts=True)
+    count = counts[np.searchsorted(values, index)]
+    scale = _constant((1.0 / count)[..., None].astype(rows.dtype), "1 / index count")
+    frozen = _named(rows.detach(), "looked-up rows (no gradient)")
+    return frozen + (rows - frozen) * scale

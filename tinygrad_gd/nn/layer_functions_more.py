@@ -23,7 +23,8 @@ from ..inference import copied_as_pytorch, refuse_kept_by
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
 from .layer_functions import (_affine, _as_tensor, _by_channel, _channels, _constant,
-                              _embedding_options, _renorm, _widened, batch_norm)
+                              _embedding_options, _grad_by_frequency, _renorm, _widened,
+                              batch_norm)
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]
@@ -265,15 +266,14 @@ def _bags(where: str, index: np.ndarray, offsets: Any, include_last_offset: bool
 
 def _bag_options(where: str, max_norm: Any, norm_type: Any, scale_grad_by_freq: Any,
                  mode: Any, sparse: Any) -> None:
-    """mode, max_norm and norm_type (as `embedding`'s) checked; scale_grad_by_freq and
-    sparse supported as PyTorch's defaults only."""
+    """mode, max_norm, norm_type and scale_grad_by_freq (as `embedding`'s) checked; sparse
+    supported as PyTorch's default only."""
     if mode not in _MODES:
         raise ValueError(f"{where}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-    _embedding_options(where, max_norm, norm_type, False, False)
-    for name, value in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
-        if check_flag(where, name, value):
-            raise ValueError(f"{where}: {name}=True is not supported, only False (the "
-                             f"gradients here are dense, unscaled)")
+    _embedding_options(where, max_norm, norm_type, scale_grad_by_freq, False)
+    if check_flag(where, "sparse", sparse):
+        raise ValueError(f"{where}: sparse=True is not supported, only False (the "
+                         f"gradients here are dense)")
 
 
 def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float | None = None,
@@ -292,8 +292,10 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
     the sum, and gets a gradient. Entries equal to `padding_idx` are left out of their bag
     (a mean counts the others). `max_norm`: as `embedding`'s, each looked-up row of a
     `norm_type`-norm above it rescaled to max_norm in the weight itself (in place, outside
-    the graph). scale_grad_by_freq and sparse are supported as PyTorch's defaults only.
-    """
+    the graph). `scale_grad_by_freq` (modes 'sum' and 'mean'): each row's gradient divided
+    by how often its index occurs in the input, as PyTorch's documented rule (its CPU
+    kernel in 2.13 divides some rows by another index's count, pytorch#190063).
+    sparse=True is refused."""
     where = "embedding_bag"
     weight = _as_tensor(where, weight, None, "weight")
     if weight.ndim != 2:
@@ -303,6 +305,10 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
         raise RuntimeError(f"{where}: weight must be floating point, got dtype "
                            f"{weight.dtype}; convert it first, w.double()")
     _bag_options(where, max_norm, norm_type, scale_grad_by_freq, mode, sparse)
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError(f"{where}: mode='max' does not support scaling the gradient by the "
+                         f"frequency (as PyTorch's); use mode 'sum' or 'mean', or "
+                         f"scale_grad_by_freq=False")
     index = _index_array(where, "the input (indices)", input)
     include_last_offset = check_flag(where, "include_last_offset", include_last_offset)
     if per_sample_weights is not None:
@@ -333,12 +339,15 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
                            f"indices must lie in [0, {rows})")
     if max_norm is not None:
         _renorm(weight, entries, max_norm, norm_type)
+    counted = entries  # (scale_grad_by_freq counts every index, padding_idx's too)
     kept = np.flatnonzero(entries != padding_idx) if padding_idx is not None \
         else np.arange(entries.size)
     entries, bag_of = entries[kept], bag_of[kept]
     if mode == "max" and entries.size:
         return _bag_max(weight, entries, bag_of, bags)
     looked_up = weight[entries]  # (kept entries, embedding_dim)
+    if scale_grad_by_freq:
+        looked_up = _grad_by_frequency(looked_up, entries, counted)
     if per_sample_weights is not None:
         looked_up = looked_up * per_sample_weights[kept].reshape((-1, 1))
     zeros = _constant(np.zeros((bags, weight.shape[1]), weight.dtype), f"{where} zeros")

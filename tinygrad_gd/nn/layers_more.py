@@ -180,7 +180,7 @@ class EmbeddingBag(Module):
     `padding_idx`: that row starts at zero and its entries are left out of their bags.
     `_weight` (PyTorch's): the starting weight, copied. `max_norm` (and `norm_type`) as
     `Embedding`'s: the looked-up rows renormalised in the weight itself.
-    scale_grad_by_freq and sparse are supported as PyTorch's defaults only."""
+    `scale_grad_by_freq` as `F.embedding_bag`'s; sparse=True is refused."""
 
     _positional_tensors = 1  # (_weight)
 
@@ -195,7 +195,8 @@ class EmbeddingBag(Module):
         self.embedding_dim = _check_features(embedding_dim, "embedding_dim", where, empty=True)
         _bag_options(where, max_norm, norm_type, scale_grad_by_freq, mode, sparse)
         self.norm_type = norm_type  # (as given: PyTorch's repr shows it)
-        self.max_norm, self.scale_grad_by_freq, self.sparse = max_norm, False, False
+        self.max_norm, self.sparse = max_norm, False
+        self.scale_grad_by_freq = bool(scale_grad_by_freq)
         self.mode = mode
         self.include_last_offset = check_flag(where, "include_last_offset",
                                               include_last_offset)
@@ -235,13 +236,15 @@ class EmbeddingBag(Module):
                              per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self) -> str:
-        # PyTorch's: max_norm and norm_type shown where they are not their defaults
-        # (scale_grad_by_freq is always its default here, not shown)
+        # PyTorch's: max_norm, norm_type and scale_grad_by_freq shown where they are not
+        # their defaults
         text = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.max_norm is not None:
             text += f", max_norm={self.max_norm}"
         if self.norm_type != 2:
             text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            text += ", scale_grad_by_freq=True"
         text += f", mode={self.mode!r}"
         return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")
 
