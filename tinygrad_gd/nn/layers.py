@@ -119,6 +119,12 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under PyTorch's name for MultiheadAttention's out_proj (torch.nn.modules.
+    linear's; the name only keeps torch's quantization away from it), so that a printed
+    model reads as PyTorch's."""
+
+
 # ------------------------------------------------------------------ activations
 
 

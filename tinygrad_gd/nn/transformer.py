@@ -25,7 +25,7 @@ from .attention_checks import _check_attention
 from .attention_forward import attention
 from .containers import ModuleList
 from .layer_functions import _as_tensor, _check_probability
-from .layers import Dropout, LayerNorm, Linear, _check_features
+from .layers import Dropout, LayerNorm, Linear, NonDynamicallyQuantizableLinear, _check_features
 from .module import Module, Parameter
 from .parameter_reset import start_parameters
 from .registration import _float_dtype
@@ -43,11 +43,11 @@ class MultiheadAttention(Module):
     its own embed_dim // num_heads features of the projections.
 
     Parameters: in_proj_weight (3E, E) (q_proj_weight, k_proj_weight, v_proj_weight
-    where kdim or vdim differ from E), in_proj_bias (3E,), out_proj (a Linear), and
-    bias_k, bias_v (1, 1, E) with add_bias_kv (a learned key and value appended);
-    add_zero_attn appends a key and value of zeros. Initialised as PyTorch's: xavier
-    uniform weights, zero biases, xavier normal bias_k and bias_v; `seed` or `generator`
-    makes the draw repeatable.
+    where kdim or vdim differ from E), in_proj_bias (3E,), out_proj (a Linear,
+    NonDynamicallyQuantizableLinear in print, as PyTorch's), and bias_k, bias_v (1, 1, E)
+    with add_bias_kv (a learned key and value appended); add_zero_attn appends a key and
+    value of zeros. Initialised as PyTorch's: xavier uniform weights, zero biases, xavier
+    normal bias_k and bias_v; `seed` or `generator` makes the draw repeatable.
 
     Masks: key_padding_mask (N, S) ((S,) unbatched), attn_mask (L, S) or (N * num_heads,
     L, S); boolean True means NOT allowed (the opposite of scaled_dot_product_attention's
@@ -96,7 +96,8 @@ class MultiheadAttention(Module):
             self.v_proj_weight = empty(E, self.vdim)
             self.register_parameter("in_proj_weight", None)
         self.register_parameter("in_proj_bias", empty(3 * E) if bias else None)
-        self.out_proj = Linear(E, E, bias, generator=rng, dtype=resolved)
+        self.out_proj = NonDynamicallyQuantizableLinear(E, E, bias, generator=rng,
+                                                        dtype=resolved)
         self.bias_k = empty(1, 1, E) if add_bias_kv else None
         self.bias_v = empty(1, 1, E) if add_bias_kv else None
         self.add_zero_attn = check_flag(where, "add_zero_attn", add_zero_attn)
