@@ -416,11 +416,17 @@ class _NormBase(Module):
     reset_running_stats and reset_parameters."""
 
     def reset_running_stats(self) -> None:
-        """The running mean 0, variance 1, batches counted 0 (PyTorch's; SWA's update_bn)."""
-        if self.track_running_stats:
-            for buffer, value in ((self.running_mean, 0.0), (self.running_var, 1.0),
-                                  (self.num_batches_tracked, 0)):
-                written_(self, buffer, value, "reset_running_stats")
+        """The running mean 0, variance 1, batches counted 0 (PyTorch's; SWA's update_bn).
+        A lazy norm's, before its first call, is refused (PyTorch's: uninitialized)."""
+        if not self.track_running_stats:
+            return
+        if getattr(self, "has_uninitialized_params", bool)():  # (a lazy norm's: lazy.py)
+            raise ValueError(f"{type(self).__name__}.reset_running_stats: the running "
+                             f"statistics are uninitialized buffers until the lazy module's "
+                             f"first call; call it on an input first (m(x))")
+        for buffer, value in ((self.running_mean, 0.0), (self.running_var, 1.0),
+                              (self.num_batches_tracked, 0)):
+            written_(self, buffer, value, "reset_running_stats")
 
     def reset_parameters(self, *, seed: int | None = None,
                          generator: np.random.Generator | None = None) -> None:
