@@ -1,0 +1,323 @@
+"""Every nn layer as a PyTorch user sees it: print, state_dict, zero sizes, empty batches
+(thirty-ninth round).
+
+Marked `torch`: each layer below built by ours and by PyTorch 2.13 with the same
+arguments (zero sizes where PyTorch builds them: in/out features 0, channels 0,
+num_embeddings 0, hidden_size 0, ...) prints the same text, has the same state_dict keys,
+shapes and dtypes and the same order of named_parameters()/named_buffers(); with
+PyTorch's state_dict loaded, its forward values and float64 input and parameter gradients
+are PyTorch's on a batch of 3 and on an EMPTY batch (0 samples), in train and eval mode.
+MultiheadAttention's out_proj prints as PyTorch's NonDynamicallyQuantizableLinear.
+Without torch: a zero-size layer against its definition (Linear(0, 3) and Conv1d(0, 2, 2)
+give their bias; PyTorch's conv there gives 0 channels, left out), negative sizes refused
+in one line, seeded nonzero layers unchanged, a lazy norm's reset_running_stats before its
+first call refused, and scale_grad_by_freq (embedding, embedding_bag's 'sum' and 'mean')
+against central finite differences (float64) of its definition: each row's gradient
+divided by how often its index occurs (PyTorch 2.13's CPU embedding_bag divides some rows
+by another index's count, pytorch#190063: compared with torch's embedding summed by bag).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn
+from tinygrad_gd.nn import functional as F
+
+RNG = np.random.default_rng(39)
+
+
+def _x(*shape):
+    return ("f", shape)
+
+
+def _i(*shape):
+    return ("i", shape)
+
+
+# (class name, args, kwargs, inputs with "B" the batch axis, forward compared with torch)
+CASES = [
+    ("Linear", (0, 3), {}, [_x("B", 0)], True),
+    ("Linear", (4, 0), {}, [_x("B", 4)], True),
+    ("Linear", (0, 3), {"bias": False}, [_x("B", 0)], True),
+    ("Linear", (4, 3), {}, [_x("B", 4)], True),
+    ("Bilinear", (2, 0, 4), {}, [_x("B", 2), _x("B", 0)], False),  # (torch: no reshape)
+    ("Bilinear", (2, 3, 0), {}, [_x("B", 2), _x("B", 3)], True),
+    ("LayerNorm", (0,), {}, [_x("B", 0)], True),
+    ("LayerNorm", ((2, 0),), {"bias": False}, [_x("B", 2, 0)], True),
+    ("LayerNorm", (4,), {}, [_x("B", 4)], True),
+    ("RMSNorm", (0,), {}, [_x("B", 0)], True),
+    ("GroupNorm", (2, 0), {}, [_x("B", 0, 3)], True),
+    ("GroupNorm", (2, 4), {}, [_x("B", 4, 3)], True),
+    ("BatchNorm1d", (0,), {}, [_x("B", 0, 3)], False),  # (PyTorch's forward refuses)
+    ("BatchNorm2d", (0,), {"affine": False}, [_x("B", 0, 2, 2)], False),
+    ("BatchNorm1d", (4,), {}, [_x("B", 4, 3)], True),
+    ("BatchNorm2d", (3,), {"momentum": None}, [_x("B", 3, 2, 2)], True),
+    ("InstanceNorm1d", (0,), {}, [_x("B", 0, 3)], False),
+    ("Conv1d", (0, 2, 2), {}, [_x("B", 0, 5)], False),  # (PyTorch's gives 0 channels)
+    ("Conv2d", (4, 0, 2), {}, [_x("B", 4, 3, 3)], False),  # (PyTorch's forward refuses)
+    ("Conv2d", (4, 2, 2), {"groups": 2}, [_x("B", 4, 3, 3)], True),
+    ("ConvTranspose1d", (0, 2, 2), {}, [_x("B", 0, 3)], False),  # (PyTorch's refuses)
+    ("ConvTranspose2d", (4, 0, 2), {}, [_x("B", 4, 3, 3)], False),
+    ("ConvTranspose1d", (4, 2, 2), {"stride": 2, "output_padding": 1}, [_x("B", 4, 3)], True),
+    ("RNNCell", (0, 4), {}, [_x("B", 0)], True),
+    ("RNNCell", (3, 0), {"nonlinearity": "relu"}, [_x("B", 3)], True),
+    ("LSTMCell", (3, 0), {}, [_x("B", 3)], True),
+    ("GRUCell", (0, 4), {"bias": False}, [_x("B", 0)], True),
+    ("GRU", (3, 4), {"bidirectional": True}, [_x(2, "B", 3)], True),
+    ("LSTM", (3, 4), {"proj_size": 2, "batch_first": True}, [_x("B", 2, 3)], True),
+    ("Embedding", (0, 3), {}, [_i("B", 0)], True),
+    ("Embedding", (5, 0), {}, [_i("B", 2)], True),
+    ("Embedding", (5, 3), {"scale_grad_by_freq": True}, [_i("B", 4)], True),
+    ("EmbeddingBag", (5, 0), {"mode": "sum"}, [_i("B", 2)], True),
+    ("EmbeddingBag", (0, 3), {}, [_i("B", 0)], False),  # (PyTorch's: "step must be nonzero")
+    ("EmbeddingBag", (5, 3), {"mode": "max"}, [_i("B", 4)], True),
+    ("PReLU", (0,), {}, [_x("B", 0)], True),
+    ("PReLU", (3,), {}, [_x("B", 3)], True),
+    ("MultiheadAttention", (4, 2), {}, [_x(2, "B", 4)] * 3, True),
+    ("MultiheadAttention", (4, 2), {"kdim": 3, "vdim": 5, "batch_first": True},
+     [_x("B", 2, 4), _x("B", 2, 3), _x("B", 2, 5)], True),
+    ("TransformerEncoderLayer", (4, 2, 8), {"dropout": 0.0}, [_x(2, "B", 4)], True),
+]
+
+
+def _case_id(case):
+    name, args, kwargs = case[:3]
+    options = ",".join(f"{k}={v}" for k, v in kwargs.items())
+    return f"{name}{args}{'{' + options + '}' if options else ''}"
+
+
+def _inputs(specs, batch):
+    """Float64 inputs (rows of 3 indices < 3 for the embeddings) with the batch axis `batch`."""
+    arrays = []
+    for kind, shape in specs:
+        shape = tuple(batch if size == "B" else size for size in shape)
+        arrays.append(RNG.standard_normal(shape) if kind == "f" else RNG.integers(0, 3, shape))
+    return arrays
+
+
+def _both(torch, name, args, kwargs):
+    """PyTorch's layer (float64) and ours with PyTorch's state_dict loaded."""
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, name)(*args, **kwargs).double()
+    ours = getattr(nn, name)(*args, **kwargs).double()
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy())
+                          for k, v in theirs.state_dict().items()})
+    return theirs, ours
+
+
+def _floating(outputs):
+    """The float tensors among a layer's outputs (LSTM's (h, c) and MHA's weights too)."""
+    flat = []
+    for out in outputs if isinstance(outputs, tuple) else (outputs,):
+        flat.extend(_floating(out) if isinstance(out, tuple) else [] if out is None else [out])
+    return flat
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_a_layer_prints_and_saves_as_pytorchs(torch64, case):
+    name, args, kwargs = case[:3]
+    torch64.manual_seed(0)
+    theirs, ours = getattr(torch64.nn, name)(*args, **kwargs), getattr(nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    mine, pytorchs = ours.state_dict(), theirs.state_dict()
+    assert list(mine) == list(pytorchs)
+    for key, value in pytorchs.items():
+        assert tuple(mine[key].shape) == tuple(value.shape), key
+        assert str(mine[key].dtype) == str(value.dtype).replace("torch.", ""), key
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("mode", ["train", "eval"])
+@pytest.mark.parametrize("batch", [3, 0])
+@pytest.mark.parametrize("case", [c for c in CASES if c[4]], ids=_case_id)
+def test_a_layer_computes_as_pytorchs_on_a_batch_and_on_an_empty_one(torch64, case, batch,
+                                                                     mode):
+    name, args, kwargs, specs = case[:4]
+    theirs, ours = _both(torch64, name, args, kwargs)
+    getattr(theirs, mode)(), getattr(ours, mode)()
+    arrays = _inputs(specs, batch)
+    floats = [a.dtype == np.float64 for a in arrays]
+    t_in = [torch64.tensor(a, requires_grad=f) for a, f in zip(arrays, floats)]
+    o_in = [tg.tensor(a, requires_grad=f) for a, f in zip(arrays, floats)]
+    t_out, o_out = _floating(theirs(*t_in)), _floating(ours(*o_in))
+    assert len(t_out) == len(o_out)
+    for a, b in zip(t_out, o_out):
+        np.testing.assert_allclose(b.numpy(), a.detach().numpy(), rtol=1e-10, atol=1e-12)
+    # a different weight for each output, so that one swapped with another is seen
+    sum(t.sum() * (k + 1.5) for k, t in enumerate(t_out)).backward()
+    sum(o.sum() * (k + 1.5) for k, o in enumerate(o_out)).backward()
+    for a, b in zip(t_in, o_in):
+        if a.requires_grad:
+            np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-10, atol=1e-12)
+    mine = dict(ours.named_parameters())
+    for key, value in theirs.named_parameters():
+        expected = np.zeros(value.shape) if value.grad is None else value.grad.numpy()
+        got = np.zeros(value.shape) if mine[key].grad is None else mine[key].grad.numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12, err_msg=key)
+    mine = dict(ours.named_buffers())
+    for key, value in theirs.named_buffers():
+        np.testing.assert_allclose(mine[key].numpy(), value.numpy(), rtol=1e-12, err_msg=key)
+
+
+# ------------------------------------------------------------------ zero sizes, without torch
+
+
+@pytest.mark.parametrize("layer, x", [
+    (lambda: nn.Linear(0, 3), np.zeros((2, 0))),
+    (lambda: nn.Conv1d(0, 2, 2), np.zeros((2, 0, 5))),
+])
+def test_a_layer_of_no_inputs_gives_its_bias_and_the_bias_its_gradient(layer, x):
+    module = layer()
+    np.testing.assert_array_equal(module.bias.numpy(), 0.0)  # (PyTorch's bound: 0 at fan 0)
+    module.bias.data = tg.tensor([0.5, -1.0, 2.0][:module.bias.shape[0]])
+    out = module(tg.tensor(x))
+    bias_axis = 1 if out.ndim == 3 else -1
+    shape = [1] * out.ndim
+    shape[bias_axis] = -1
+    np.testing.assert_array_equal(out.numpy(), np.broadcast_to(
+        module.bias.numpy().reshape(shape), out.shape))
+    out.sum().backward()  # d(sum)/d(bias_c) = how many outputs channel c has
+    np.testing.assert_array_equal(module.bias.grad.numpy(), out.size // module.bias.shape[0])
+    assert module.weight.grad.shape == module.weight.shape and module.weight.size == 0
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Linear(-1, 3), r"^Linear: in_features must be a non-negative int, got -1$"),
+    (lambda: nn.Conv2d(2, -2, 3), r"^Conv2d: out_channels must be a non-negative int, got -2$"),
+    (lambda: nn.Embedding(-5, 3), r"^Embedding: num_embeddings must be a non-negative int"),
+    (lambda: nn.GRUCell(3, -1), r"^GRUCell: hidden_size must be a non-negative int, got -1$"),
+    (lambda: nn.RNN(3, 0), r"^RNN: hidden_size must be a positive int, got 0$"),  # (as torch)
+])
+def test_a_negative_size_is_refused_in_one_line(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_seeded_layer_of_nonzero_sizes_draws_what_it_drew_before():
+    # the bound 1/sqrt(fan_in) written out here: the zero-fan rule must not touch it
+    # (the constructor's rule: weight, then bias, by nn.init.uniform_ from the generator)
+    rng = np.random.default_rng(7)
+    weight, bias = tg.zeros(3, 4), tg.zeros(3)  # (the default dtype, as the layer's)
+    for tensor in (weight, bias):
+        nn.init.uniform_(tensor, -1 / 4 ** 0.5, 1 / 4 ** 0.5, generator=rng)
+    layer = nn.Linear(4, 3, seed=7)
+    np.testing.assert_array_equal(layer.weight.numpy(), weight.numpy())
+    np.testing.assert_array_equal(layer.bias.numpy(), bias.numpy())
+    conv = nn.Conv1d(2, 3, 2, seed=7)  # fan_in 2 * 2
+    rng = np.random.default_rng(7)
+    weight, bias = tg.zeros(3, 2, 2), tg.zeros(3)
+    for tensor in (weight, bias):
+        nn.init.uniform_(tensor, -1 / 4 ** 0.5, 1 / 4 ** 0.5, generator=rng)
+    np.testing.assert_array_equal(conv.weight.numpy(), weight.numpy())
+    np.testing.assert_array_equal(conv.bias.numpy(), bias.numpy())
+
+
+@pytest.mark.parametrize("name", ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm3d"])
+def test_a_lazy_norms_reset_running_stats_before_its_first_call_is_refused(name):
+    layer = getattr(nn, name)()
+    with pytest.raises(ValueError, match=rf"^{name}.reset_running_stats: the running "
+                                         r"statistics are uninitialized .*call it on an "
+                                         r"input first \(m\(x\)\)$"):
+        layer.reset_running_stats()
+    getattr(nn, name)(track_running_stats=False).reset_running_stats()  # (nothing to reset)
+
+
+# ------------------------------------------------------------------ scale_grad_by_freq
+
+
+INDICES = np.array([1, 1, 3, 0, 1, 3, 4])  # row 1 three times, row 3 twice, 0 and 4 once
+OFFSETS = np.array([0, 3, 5])  # bags [1 1 3], [0 1], [3 4]
+WEIGHT = RNG.standard_normal((6, 2))
+
+
+def _bag_definition(weight, mode, padding_idx=None):
+    """embedding_bag written out: each bag's rows summed (or averaged over the rows kept),
+    the rows at padding_idx left out."""
+    ends = list(OFFSETS[1:]) + [len(INDICES)]
+    bags = []
+    for start, end in zip(OFFSETS, ends):
+        kept = [i for i in INDICES[start:end] if i != padding_idx]
+        total = sum((weight[i] for i in kept), np.zeros(weight.shape[1]))
+        bags.append(total / max(len(kept), 1) if mode == "mean" else total)
+    return np.stack(bags)
+
+
+def _central_differences(function, weight, cotangent, eps=1e-6):
+    """d(sum(cotangent * function(w)))/dw by central differences, entry by entry."""
+    grad = np.zeros_like(weight)
+    for index in np.ndindex(weight.shape):
+        step = np.zeros_like(weight)
+        step[index] = eps
+        grad[index] = np.sum(cotangent * (function(weight + step) - function(weight - step)))
+        grad[index] /= 2 * eps
+    return grad
+
+
+def _per_count(grad, indices):
+    """The rule: each row's gradient divided by its index's count (rows absent: as they are)."""
+    counts = np.bincount(indices, minlength=grad.shape[0])
+    return grad / np.maximum(counts, 1)[:, None]
+
+
+@pytest.mark.parametrize("padding_idx", [None, 1, 3])
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq_divides_each_rows_gradient_by_its_count(mode,
+                                                                                 padding_idx):
+    weight = tg.tensor(WEIGHT, requires_grad=True)
+    out = F.embedding_bag(tg.as_tensor(INDICES), weight, tg.as_tensor(OFFSETS), mode=mode,
+                          scale_grad_by_freq=True, padding_idx=padding_idx)
+    np.testing.assert_allclose(out.numpy(), _bag_definition(WEIGHT, mode, padding_idx),
+                               rtol=1e-14)  # (the values are not scaled)
+    cotangent = RNG.standard_normal(out.shape)
+    out.backward(tg.tensor(cotangent))
+    plain = _central_differences(lambda w: _bag_definition(w, mode, padding_idx), WEIGHT,
+                                 cotangent)
+    np.testing.assert_allclose(weight.grad.numpy(), _per_count(plain, INDICES), atol=1e-8)
+
+
+def test_embedding_scale_grad_by_freq_against_central_differences():
+    weight = tg.tensor(WEIGHT, requires_grad=True)
+    rows = INDICES.reshape(1, -1)
+    out = F.embedding(tg.as_tensor(rows), weight, scale_grad_by_freq=True)
+    cotangent = RNG.standard_normal(out.shape)
+    out.backward(tg.tensor(cotangent))
+    plain = _central_differences(lambda w: w[rows], WEIGHT, cotangent)
+    np.testing.assert_allclose(weight.grad.numpy(), _per_count(plain, INDICES), atol=1e-8)
+    torch_style = tg.tensor(WEIGHT, requires_grad=True)  # torch.embedding's argument order
+    tg.embedding(torch_style, tg.as_tensor(rows), -1, True).backward(tg.tensor(cotangent))
+    np.testing.assert_array_equal(torch_style.grad.numpy(), weight.grad.numpy())
+
+
+def test_embedding_bag_scale_grad_by_freq_in_the_layer_and_its_refusal_with_max():
+    bag = nn.EmbeddingBag(6, 2, mode="sum", scale_grad_by_freq=True)
+    assert repr(bag) == "EmbeddingBag(6, 2, scale_grad_by_freq=True, mode='sum')"
+    bag.weight.data = tg.tensor(WEIGHT)
+    bag(tg.as_tensor(INDICES), tg.as_tensor(OFFSETS)).sum().backward()
+    ones = np.ones((len(OFFSETS), 2))
+    plain = _central_differences(lambda w: _bag_definition(w, "sum"), WEIGHT, ones)
+    np.testing.assert_allclose(bag.weight.grad.numpy(), _per_count(plain, INDICES), atol=1e-8)
+    biggest = nn.EmbeddingBag(6, 2, mode="max", scale_grad_by_freq=True)  # (built, as torch)
+    with pytest.raises(ValueError, match=r"^embedding_bag: mode='max' does not support "
+                                         r"scaling the gradient by the frequency"):
+        biggest(tg.as_tensor(INDICES), tg.as_tensor(OFFSETS))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq_is_torchs_embedding_summed_by_bag(torch64, mode):
+    # torch's embedding (whose rule is right) reduced bag by bag: the reference
+    theirs = torch64.tensor(WEIGHT, requires_grad=True)
+    rows = torch64.nn.functional.embedding(torch64.tensor(INDICES), theirs,
+                                           scale_grad_by_freq=True)
+    ends = list(OFFSETS[1:]) + [len(INDICES)]
+    reduce = torch64.mean if mode == "mean" else torch64.sum
+    torch64.stack([reduce(rows[s:e], 0) for s, e in zip(OFFSETS, ends)]).sum().backward()
+    ours = tg.tensor(WEIGHT, requires_grad=True)
+    F.embedding_bag(tg.as_tensor(INDICES), ours, tg.as_tensor(OFFSETS), mode=mode,
+                    scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-14)
