@@ -79,6 +79,9 @@ CASES = [
     ("MultiheadAttention", (4, 2), {"kdim": 3, "vdim": 5, "batch_first": True},
      [_x("B", 2, 4), _x("B", 2, 3), _x("B", 2, 5)], True),
     ("TransformerEncoderLayer", (4, 2, 8), {"dropout": 0.0}, [_x(2, "B", 4)], True),
+    # a cluster of hidden size 4 // 16 = 0, and no input features at all
+    ("AdaptiveLogSoftmaxWithLoss", (4, 10, [3, 6]), {}, [_x("B", 4), _i("B")], True),
+    ("AdaptiveLogSoftmaxWithLoss", (0, 10, [3, 6]), {}, [_x("B", 0), _i("B")], True),
 ]
 
 

@@ -77,7 +77,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                  dtype: Any = None, *, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        self.in_features = _check_features(in_features, "in_features", _WHERE)
+        self.in_features = _check_features(in_features, "in_features", _WHERE, empty=True)
         self.n_classes = _check_features(n_classes, "n_classes", _WHERE)
         self.cutoffs = _cutoffs(cutoffs, self.n_classes) + [self.n_classes]
         self.div_value = number(_WHERE, "div_value", div_value, 0, strict=True)
@@ -91,12 +91,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                            generator=rng)
         self.tail = ModuleList()
         for i in range(self.n_clusters):
+            # (a hidden size of 0, as PyTorch's: a cluster whose classes all score 0)
             hidden = int(self.in_features // self.div_value ** (i + 1))
-            if hidden < 1:  # (PyTorch's would be a Linear of no features: all scores 0)
-                raise ValueError(f"{_WHERE}: cluster {i}'s hidden size in_features // "
-                                 f"div_value**{i + 1} = {self.in_features} // "
-                                 f"{self.div_value ** (i + 1):g} is 0; use a smaller "
-                                 f"div_value, more in_features or fewer cutoffs")
             size = self.cutoffs[i + 1] - self.cutoffs[i]
             self.tail.append(Sequential(
                 Linear(self.in_features, hidden, False, dtype=resolved, generator=rng),
