@@ -189,6 +189,23 @@ def test_a_layer_of_no_inputs_gives_its_bias_and_the_bias_its_gradient(layer, x)
     assert module.weight.grad.shape == module.weight.shape and module.weight.size == 0
 
 
+@pytest.mark.torch
+@pytest.mark.parametrize("name, args, shape", [
+    ("LazyLinear", (3,), (2, 0)), ("LazyBatchNorm1d", (), (2, 0)),
+    ("LazyInstanceNorm1d", (), (2, 0, 3)), ("LazyLinear", (0,), (2, 4)),
+])
+def test_a_lazy_layer_reads_a_size_of_0_from_its_input_as_pytorchs(torch64, name, args, shape):
+    ours, theirs = getattr(nn, name)(*args), getattr(torch64.nn, name)(*args)
+    ours(tg.zeros(*shape))
+    try:
+        theirs(torch64.zeros(*shape))
+    except (RuntimeError, IndexError):  # (a norm of 0 features: built, its forward refused)
+        pass
+    assert repr(ours) == repr(theirs)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: nn.Linear(-1, 3), r"^Linear: in_features must be a non-negative int, got -1$"),
     (lambda: nn.Conv2d(2, -2, 3), r"^Conv2d: out_channels must be a non-negative int, got -2$"),

@@ -182,12 +182,7 @@ class LazyModuleMixin:
         if getattr(self, self._inferred) and not self.has_uninitialized_params():
             return
         input = _as_tensor(self, input)
-        size = self._input_size(input)
-        if size < 1:
-            raise ValueError(f"{type(self).__name__}: {self._inferred} is inferred from the "
-                             f"input, whose axis for it has size 0 (input shape {input.shape}); "
-                             f"give an input with at least one there")
-        self._build(size)
+        self._build(self._input_size(input))  # (0 too: a layer of zero size, as PyTorch's)
 
     def _build(self, size: int) -> None:
         """Build the plain class with `size` on this object, then put the tensors it held
