@@ -134,31 +134,29 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
             ) -> Callable:
     """`op.call` under the name a user calls it by (a Tensor method, `method`, or a `tg.`
     function): a wrong argument is restated as one line naming `name`. `input_keyword` (a
-    function): PyTorch's `input=` (and a binary op's `other=`) are the first (second)
-    tensor also where `call` names them otherwise."""
+    function): PyTorch's `input=` is the first tensor also where `call` names it otherwise.
+    torch's names of the arguments after it (`other=`, `shape=`) come from torch_keywords'
+    table: a name torch does not take there is refused, as torch refuses it."""
     call = op.call
     hidden = isinstance(inspect.getattr_static(op, "call"), classmethod)
     try:
         named = set(inspect.signature(call).parameters)
     except (TypeError, ValueError):  # (no signature to read: leave the keywords to call)
-        named = {"input", "other"}
+        named = {"input"}
     moved = input_keyword and "input" not in named
-    reads_keywords = input_keyword or method  # (a method's other=, as torch's, too)
-    other = reads_keywords and "other" not in named
-    slots = keyword_slots(name, call, method)  # (torch's names: x.reshape(shape=(2, 3)))
+    slots = keyword_slots(name, call, method)  # (torch's names: x.mul(other=y), shape=)
+    reads_keywords = input_keyword or slots is not None
     takes_out = input_keyword and "out" not in named  # (PyTorch's out=, a function's)
     # another spelling of the op (unsqueeze for expand_dims, cat for concatenate): kept on
     # the node it makes, so that a diagram names the op as the user wrote it
     spelled = name if name != op.name and not name.startswith("_") else None
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        if kwargs and reads_keywords:  # PyTorch's keywords: input=, other=, out=, KEYWORDS
+        if kwargs and reads_keywords:  # PyTorch's keywords: KEYWORDS, input=, out=
             if slots is not None:
                 args, kwargs = positioned(name, slots, args, kwargs)
             if moved and "input" in kwargs:
                 args = (kwargs.pop("input"),) + args
-            if other and "other" in kwargs and len(args) == 1:
-                args += (kwargs.pop("other"),)
             out = kwargs.pop("out", None) if takes_out else None
             if out is not None:  # the result of the call without out=, written into out
                 return written_out(name, function(*args, **kwargs), out, is_grad_enabled())

@@ -24,6 +24,7 @@ from typing import Any, Callable
 from .grad_mode import is_grad_enabled
 from .out_arguments import written_out
 from .tensor import Tensor
+from .torch_keywords import replaced
 
 __all__ = ["TAKING_OUT", "give_out_keywords", "into_out"]
 
@@ -73,11 +74,7 @@ def give_out_keywords(package: Any) -> None:
                 if getattr(function, "__module__", None) == namespace.__name__:  # (docstring)
                     raise TypeError(f"{prefix}{name} is defined in {namespace.__name__}, "
                                     f"so it must take out= itself: see into_out")
-                taking = _with_out(prefix + name, function)
-                # found by pickle where it is: the namespace (the function's own module
-                # holds the function without out=)
-                taking.__module__, taking.__qualname__ = namespace.__name__, name
-                setattr(namespace, name, taking)
+                replaced(namespace, name, _with_out(prefix + name, function))
 
 
 def _takes_out(function: Callable) -> bool:

@@ -1,13 +1,17 @@
 """PyTorch's keyword names for arguments the package reads by position, in one place.
 
 A PyTorch user writes `x.reshape(shape=(3, 2))`, `x.view(size=(3, 2))`, `x.tile(dims=2)`,
-`x.new_ones(size=(2,))`, `x.pow(exponent=2)`, `tg.searchsorted(s, input=v)`: where ours
-takes that argument by position only (`*shape`), or calls it by NumPy's name
-(`indices_or_sections`), `KEYWORDS` lists torch's names and `positioned` moves the value to
-where ours takes it. NumPy's name keeps working; both given is one clear error. The ops'
-methods and functions read the table in op_errors.py's `calling`; the functions and
-methods written by hand get it from `give_torch_keywords`, which __init__.py calls once
-every namespace is built. A call without keywords pays nothing for it.
+`x.new_ones(size=(2,))`, `x.pow(exponent=2)`, `x.mul(other=y)`, `tg.searchsorted(s, input=v)`:
+where ours takes that argument by position only (`*shape`), or calls it by another name
+(NumPy's `indices_or_sections`, an op's `y`), `KEYWORDS` lists torch's names and
+`positioned` moves the value to where ours takes it. A keyword torch does not take there
+is refused, as torch refuses it (`x.sum(other=0)`). NumPy's name keeps working; both given
+is one clear error. The ops' methods and functions read the table in op_errors.py's
+`calling`, where a call without keywords pays nothing for it; the functions and methods
+written by hand that the table names are replaced by a wrapper from `give_torch_keywords`
+(which __init__.py calls once every namespace is built), which costs each call one Python
+call more. `replaced` installs such a wrapper where the wrapped function was, found there
+by pickle (out_keyword.py's `out=` wrappers too).
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import functools
 import inspect
 from typing import Any, Callable
 
-__all__ = ["KEYWORDS", "keyword_slots", "positioned", "give_torch_keywords"]
+__all__ = ["KEYWORDS", "keyword_slots", "positioned", "give_torch_keywords", "replaced"]
 
 # torch's names of each argument, the tensor first ("a|b": torch takes either name, as
 # view(size) or view(dtype)), up to the last one ours names otherwise; a method is given
@@ -40,7 +44,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "dsplit": ("input", "sections|indices"),
     "take": ("input", "index"),
     "dot": ("input", "tensor"),
-    "pow": ("input", "exponent"),
+    "pow": ("input|self", "exponent"),
     "heaviside": ("input", "values"),
     "tensordot": ("a", "b", "dims"),
     "searchsorted": ("sorted_sequence", "input"),
@@ -51,6 +55,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "logical_or": ("input", "other"),
     "logical_xor": ("input", "other"),
     "true_divide": ("input", "other"),
+    "where": ("condition", "input", "other"),
     "argsort": ("input",),
     "full_like": ("input",),
     "cholesky_solve": ("input", "input2"),
@@ -58,6 +63,17 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "triangular_solve": ("input",),
     "ormqr": ("input", "input2", "input3"),
 }
+# the ops whose torch function and method (torch.special's only, for gammainc, gammaincc,
+# xlog1py and zeta) name their second argument `other`, where ours names it otherwise
+# (each checked against torch by tests/test_keywords_round39.py; max and min take other=
+# in their own signature, add, sub, div, igamma, nextafter ... by that name already)
+KEYWORDS.update(dict.fromkeys((
+    "arctan2", "atan2", "copysign", "floor_divide", "fmax", "fmin", "fmod", "hypot",
+    "logaddexp", "logaddexp2", "matmul", "maximum", "minimum", "mul", "multiply",
+    "remainder", "xlogy", "gammainc", "gammaincc", "xlog1py", "zeta"), ("input", "other")))
+# where a method's tensor is not torch's first argument (torch.where(condition, input,
+# other) is input.where(condition, other)): its position among torch's names
+_METHODS_TENSOR_AT = {"where": 1}
 
 Slot = tuple[tuple[str, ...], "str | None"]  # torch's names, and ours at that position
 
@@ -71,6 +87,9 @@ def keyword_slots(name: str, function: Callable, method: bool) -> tuple[Slot, ..
     names = KEYWORDS.get(name)
     if names is None:
         return None
+    if method:  # (the tensor first, self: no keyword names it)
+        at = _METHODS_TENSOR_AT.get(name, 0)
+        names = ("",) + names[:at] + names[at + 1:]
     try:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
@@ -78,8 +97,8 @@ def keyword_slots(name: str, function: Callable, method: bool) -> tuple[Slot, ..
     ours: list[str | None] = [p.name for p in parameters
                               if p.kind is p.POSITIONAL_OR_KEYWORD]
     ours += [None] * (len(names) - len(ours))
-    slots = tuple((() if method and k == 0 else tuple(torch_names.split("|")), our)
-                  for k, (torch_names, our) in enumerate(zip(names, ours)))
+    slots = tuple((tuple(torch_names.split("|")) if torch_names else (), our)
+                  for torch_names, our in zip(names, ours))
     moved = any(set(torch_names) - {our} for torch_names, our in slots)
     return slots if moved else None
 
@@ -88,8 +107,10 @@ def positioned(name: str, slots: tuple[Slot, ...], args: tuple, kwargs: dict
                ) -> tuple[tuple, dict]:
     """`args` and `kwargs` with torch's keywords (`slots`) moved where ours takes them: a
     keyword for the next position not given becomes a positional argument, or, where that
-    position's parameter has another name (NumPy's), that name. Both names given, two of
-    torch's names for one place, or a position given twice, is refused in one line."""
+    position's parameter has another name (NumPy's), that name; one for a place ours takes
+    by position only, after arguments given by keyword (ours or torch's names: `x=`,
+    `input=`), takes those by position too. Both names given, two of torch's names for one
+    place, or a position given twice, is refused in one line."""
     for k, (torch_names, our) in enumerate(slots):
         given = [n for n in torch_names if n in kwargs and n != our]
         if not given:
@@ -102,14 +123,25 @@ def positioned(name: str, slots: tuple[Slot, ...], args: tuple, kwargs: dict
             raise TypeError(f"{name}: {given[0]}= names an argument given by position "
                             f"too; give it once")
         value = kwargs.pop(given[0])
-        if len(args) == k:
-            args += (value,)
-        else:  # (an earlier argument given by its keyword: this one by ours too)
-            if our is None:
-                raise TypeError(f"{name}: {given[0]}= needs the arguments before it given "
-                                f"too (by position or keyword)")
+        if len(args) < k and our is not None:  # (an earlier one given by keyword: ours too)
             kwargs[our] = value
+            continue
+        args += tuple(_by_position(name, given[0], slots[j], kwargs)
+                      for j in range(len(args), k)) + (value,)
     return args, kwargs
+
+
+def _by_position(name: str, keyword: str, slot: Slot, kwargs: dict) -> Any:
+    """The argument of `slot`, an earlier place than `keyword`'s, given by one of its names
+    (torch's or ours), taken out of `kwargs` to be given by position; refused in one line,
+    naming torch's name, where it was not given."""
+    torch_names, our = slot
+    for candidate in torch_names + ((our,) if our is not None else ()):
+        if candidate in kwargs:
+            return kwargs.pop(candidate)
+    wanted = (torch_names or (our,))[0]
+    raise TypeError(f"{name}: {keyword}= is given but not the argument before it: give "
+                    f"{wanted}= too, or the arguments before {keyword}= by position")
 
 
 def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callable:
@@ -134,9 +166,15 @@ def give_torch_keywords(package: Any, tensor: type) -> None:
                 continue
             slots = keyword_slots(name, function, method)
             if slots is not None:
-                wrapped = _accepting(name, function, slots)
-                # found by pickle where it is: `tg.NAME` (its own module keeps the function
-                # without torch's keywords), or `Tensor.NAME`
-                wrapped.__module__ = tensor.__module__ if method else package.__name__
-                wrapped.__qualname__ = f"{tensor.__name__}.{name}" if method else name
-                setattr(owner, name, wrapped)
+                replaced(owner, name, _accepting(name, function, slots))
+
+
+def replaced(owner: Any, name: str, wrapper: Callable) -> None:
+    """`wrapper` (of the function `owner.name`, by functools.wraps) set as `owner.name`, a
+    module's function or a class's method, and named so that pickle finds it there: the
+    function's own module keeps the function it wraps."""
+    if isinstance(owner, type):
+        wrapper.__module__, wrapper.__qualname__ = owner.__module__, f"{owner.__qualname__}.{name}"
+    else:
+        wrapper.__module__, wrapper.__qualname__ = owner.__name__, name
+    setattr(owner, name, wrapper)
