@@ -272,14 +272,18 @@ class Tensordot(Einsum, functions=("tensordot",)):
     def call(cls, x, y, axes=2, *, dims=None):
         x, y = to_tensor(x), to_tensor(y)
         axes = dims if dims is not None else axes
-        if isinstance(axes, Tensor) and axes.ndim == 0:  # (a 0-d integer tensor: its int)
-            axes = tensor_int(cls.name, "dims", axes, "an int")
+        if isinstance(axes, Tensor) and axes.size == 1:  # (one integer entry: its int, torch's)
+            axes = tensor_int(cls.name, "dims", axes.reshape(()) if axes.dtype.kind in "iu"
+                              else axes, "an int")
         if isinstance(axes, (int, np.integer)):
             if not 0 <= axes <= min(x.ndim, y.ndim):
                 raise ShapeError(f"tensordot: axes={axes} but the operands have {x.ndim} and "
                                  f"{y.ndim} axes")
             pairs = (list(range(x.ndim - axes, x.ndim)), list(range(axes)))
         else:
+            if not isinstance(axes, (tuple, list, Tensor)) or len(axes) != 2:
+                raise TypeError(f"tensordot: dims must be an int or two lists of axes (of the "
+                                f"first operand, then the second), got {axes!r}")
             first, second = axes
             one = (int, np.integer)
             pairs = ([first] if isinstance(first, one) else list(first),

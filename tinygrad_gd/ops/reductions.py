@@ -237,21 +237,22 @@ class _Extremum(_FromOutput, register=False):
     `out.max(1)[1]` (the predicted classes) would be silently a row of values, while a
     NumPy reader's `x.max(1) + 1` fails at once on the pair (`np.max(x, 1)` stays NumPy's).
     A tensor as the second argument (or `other=`) is PyTorch's `torch.max(a, b)`: the
-    elementwise maximum, `tg.maximum(a, b)` (the minimum for min)."""
+    elementwise maximum, `tg.maximum(a, b)` (the minimum for min); a 0-d integer one given
+    as `dim=`, or by position with keepdim, is an axis, as PyTorch's."""
 
     reduce = staticmethod(np.max)
     find = staticmethod(np.argmax)
 
     @classmethod
-    def call(cls, x, dim_or_other=None, keepdim=None, *, dim=None, axis=None, keepdims=None,
-             other=None):
-        if dim is not None:  # (dim= by name is an axis, a 0-d integer tensor too: torch's)
-            if dim_or_other is not None:
-                raise TypeError(f"{cls.name}: got dim both by position and as dim=; give "
-                                f"it once")
-            dim_or_other = tensor_int(cls.name, "dim", dim, "an int") if isinstance(
-                dim, Tensor) else dim
-        dim = dim_or_other
+    def call(cls, x, dim=None, /, keepdim=None, *, axis=None, keepdims=None, other=None,
+             **by_name):
+        # dim by position may be torch's other (a tensor); dim= by name (`by_name`: a
+        # keyword of a positional-only parameter's name) is an axis, as is a 0-d integer
+        # tensor by position with keepdim: torch's
+        if by_name:
+            dim = cls._dim_by_name(dim, by_name)
+        elif isinstance(dim, Tensor) and dim.ndim == 0 and keepdim is not None:
+            dim = tensor_int(cls.name, "dim", dim, "an int")
         if isinstance(dim, (Tensor, np.ndarray)) or other is not None:
             return cls._elementwise(x, dim, other, keepdim, axis, keepdims)
         if isinstance(dim, (tuple, list)) and dim:  # several axes: NumPy's (torch has none)
@@ -268,6 +269,22 @@ class _Extremum(_FromOutput, register=False):
         values = cls.apply(x, axis=axis, keepdims=keep, at=indices)  # (an empty axis: refused)
         indices = indices if keep else np.squeeze(indices, axis)
         return ValuesAndIndices(values, Tensor.from_op(indices.astype(np.int64), None))
+
+    @classmethod
+    def _dim_by_name(cls, dim, by_name):
+        """`dim=`, given by name (`by_name`), as an axis (a 0-d integer tensor's int); any
+        other keyword, or dim given by position too, refused as Python refuses them."""
+        unknown = sorted(set(by_name) - {"dim"})
+        if unknown:  # (as Python's own words: restated by the name called)
+            raise TypeError(f"{cls.__name__}.call() got an unexpected keyword argument "
+                            f"{unknown[0]!r}")
+        if dim is not None:
+            raise TypeError(f"{cls.name}: got dim both by position and as dim=; give it once")
+        dim = by_name["dim"]
+        if isinstance(dim, np.ndarray):  # (refused as an axis everywhere, as torch's)
+            raise TypeError(f"{cls.name}: dim must be an int, got ndarray {dim!r}; give the "
+                            f"int itself (int(d))")
+        return tensor_int(cls.name, "dim", dim, "an int") if isinstance(dim, Tensor) else dim
 
     @classmethod
     def _elementwise(cls, x, dim, other, *rest):
