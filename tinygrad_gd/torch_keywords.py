@@ -50,11 +50,6 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "searchsorted": ("sorted_sequence", "input"),
     "allclose": ("input", "other", "rtol", "atol", "equal_nan"),
     "isclose": ("input", "other", "rtol", "atol", "equal_nan"),
-    "equal": ("input", "other"),
-    "logical_and": ("input", "other"),
-    "logical_or": ("input", "other"),
-    "logical_xor": ("input", "other"),
-    "true_divide": ("input", "other"),
     "where": ("condition", "input", "other"),
     "argsort": ("input",),
     "full_like": ("input",),
@@ -63,14 +58,15 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "triangular_solve": ("input",),
     "ormqr": ("input", "input2", "input3"),
 }
-# the ops whose torch function and method (torch.special's only, for gammainc, gammaincc,
-# xlog1py and zeta) name their second argument `other`, where ours names it otherwise
-# (each checked against torch by tests/test_keywords_round39.py; max and min take other=
-# in their own signature, add, sub, div, igamma, nextafter ... by that name already)
+# the functions and methods whose torch namesakes (torch.special's only, for gammainc,
+# gammaincc, xlog1py and zeta) name their second argument `other`, where ours names it
+# otherwise (the ops' each checked against torch by tests/test_keywords_round39.py; max
+# and min take other= in their own signature, add, sub, div, igamma ... by that name)
 KEYWORDS.update(dict.fromkeys((
     "arctan2", "atan2", "copysign", "floor_divide", "fmax", "fmin", "fmod", "hypot",
     "logaddexp", "logaddexp2", "matmul", "maximum", "minimum", "mul", "multiply",
-    "remainder", "xlogy", "gammainc", "gammaincc", "xlog1py", "zeta"), ("input", "other")))
+    "remainder", "xlogy", "gammainc", "gammaincc", "xlog1py", "zeta", "equal",
+    "logical_and", "logical_or", "logical_xor", "true_divide"), ("input", "other")))
 # where a method's tensor is not torch's first argument (torch.where(condition, input,
 # other) is input.where(condition, other)): its position among torch's names
 _METHODS_TENSOR_AT = {"where": 1}
