@@ -56,7 +56,11 @@ from .tracked import writes
 
 
 _hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
-_retained = ByIdentity()  # tensor -> True when retain_grad() was called
+# tensor -> True when retain_grad() was called; after an in-place shape change or detach_()
+# (`retain_with`), the old version -> a weak reference to the tensor whose .grad keeps its
+# gradient, and the tensor -> _ELSEWHERE (asked, and kept by its old version)
+_retained = ByIdentity()
+_ELSEWHERE = "its old version's"
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
 # leaf -> True: its post-accumulate-grad hooks, all removed, left a change its .grad holds;
 # its passes go on noting where .grad starts until the change is gone (`removed_post_change`)
@@ -310,6 +314,10 @@ def _accumulated(tensor: Any, grad: Any) -> None:
     if _before_node_prehooks:  # (a node pre-hook replaced a retained tensor's gradient)
         hooked, before = _before_node_prehooks.pop(id(tensor), (None, None))
         grad = before if hooked is not None and hooked() is tensor else grad
+    if _retained._entries and isinstance(owner := _retained.get(tensor), weakref.ref):
+        tensor = owner()  # (an old version's, kept for the tensor: `retain_with`)
+        if tensor is None:
+            return
     # `i.requires_grad = True` on an integer tensor (refused when set too) is caught here
     if tensor._data.dtype.kind != "f":
         tensor._check_float("backward(): a leaf with requires_grad set by hand")
@@ -392,15 +400,32 @@ def move_hooks(tensor: Any, before: Any) -> None:
 
 
 def retain_grad(tensor: Any) -> None:
-    """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
+    """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf (asked
+    again after `retain_with`, nothing: PyTorch's keeps the old version's)."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
-    _retained.set(tensor, True)
+    if _retained.get(tensor) is not _ELSEWHERE:
+        _retained.set(tensor, True)
 
 
 def retains(tensor: Any) -> bool:
-    """Whether `retain_grad()` asked to keep this tensor's gradient."""
-    return bool(_retained._entries) and _retained.get(tensor, False)
+    """Whether backward keeps this tensor's gradient for a `.grad` (`retain_grad()`'s)."""
+    kept = bool(_retained._entries) and _retained.get(tensor, False)
+    return kept is True or isinstance(kept, weakref.ref)
+
+
+def asked_to_retain(tensor: Any) -> bool:
+    """Whether `retain_grad()` was called on this tensor (its old version's kept since, too)."""
+    return bool(_retained._entries) and _retained.get(tensor) is not None
+
+
+def retain_with(tensor: Any, before: Any) -> None:
+    """`tensor`'s shape changed in place, or it was detached (its old version `before`): a
+    retain_grad() asked before keeps the old version's gradient in tensor's `.grad`, as
+    PyTorch's keeps it with the version it was asked on, as hooks (`move_hooks`)."""
+    if _retained._entries and _retained.get(tensor) is True:
+        _retained.set(before, weakref.ref(tensor))
+        _retained.set(tensor, _ELSEWHERE)
 
 
 def has_user_hooks(tensor: Any) -> bool:

@@ -64,7 +64,8 @@ from .tracked import count_write, read_only_error, writes, written_arrays
 from .versions import ConstantView, NoGradView
 
 __all__ = ["recorded", "view_of_graph", "a_view", "changes_its_base", "written_already", "rebase",
-           "changeable", "writeable", "redirect", "shape_kept"]
+           "changeable", "writeable", "redirect", "shape_kept", "leaf_view_refused", "supersede",
+           "taken_before"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
@@ -131,14 +132,13 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     if view_of_graph(t) or isinstance(getattr(t, "_made_by", None), ConstantView):
         return _rebase_view(t, what, change, instead, operands)  # (c[1], c.T: through c)
     before, result = _changed(t, what, change, instead, operands)
-    hooks.move_hooks(t, before)
+    supersede(t, before)
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
     t._mark_changed()  # (a node that saved t's values, its output, refuses now)
     changed_by = result._ctx
     if changed_by is not None and changed_by.output_version is not None:  # (most: None)
         _output_saved_in(t, changed_by, result, what)
-    _remember(t, before)
     return t
 
 
@@ -243,8 +243,7 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     if changed_by is not None and changed_by.output_version is not None:
         _output_saved_in(t, changed_by, result, what,  # (a view: often gone by then)
                          (weakref.ref(base), base._data.shape, t._data.shape))
-    hooks.move_hooks(t, before)
-    _remember(t, before)
+    supersede(t, before)
     return t
 
 
@@ -281,11 +280,7 @@ def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
     of t can change (else refused in one line): no leaf that requires a gradient (its
     expand too, as PyTorch's), each entry of t one of its own."""
     node, shared = t._ctx, _shared(t)
-    if any(base._ctx is None and base._requires_grad for base in shared):
-        raise RuntimeError(f"{what}: this tensor is a view (op '{node.name}') of a leaf tensor "
-                           f"that requires a gradient, which an in-place change would change "
-                           f"outside the graph; write {instead} (a new tensor), or change the "
-                           f"leaf under `with tg.no_grad():` (an update)")
+    leaf_view_refused(t, what, f"write {instead} (a new tensor)")
     if not changes_its_base(t):
         raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
                            f"'{node.name}' made it from that tensor's values) whose entries "
@@ -293,6 +288,16 @@ def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
                            f"written back into that tensor; write {instead} (a new tensor), "
                            f"or change a copy (t = t.clone())")
     return shared[0]
+
+
+def leaf_view_refused(t: Tensor, what: str, instead: str) -> None:
+    """Refuse, in one line, a change of t, a view of the graph, where what it views is a leaf
+    that requires a gradient (as PyTorch's); `instead`: what to write for a new tensor."""
+    if any(base._ctx is None and base._requires_grad for base in _shared(t)):
+        raise RuntimeError(f"{what}: this tensor is a view (op '{t._ctx.name}') of a leaf tensor "
+                           f"that requires a gradient, which an in-place change would change "
+                           f"outside the graph; {instead}, or change the leaf under `with "
+                           f"tg.no_grad():` (an update)")
 
 
 def changes_its_base(t: Tensor) -> bool:
@@ -400,6 +405,16 @@ def shape_kept(t: Tensor, what: str, shape: tuple, instead: str) -> ShapeError:
                       f"its shape {t.shape}; write {instead} for a new tensor")
 
 
+def supersede(t: Tensor, before: Tensor, written: np.ndarray | None = None) -> None:
+    """`before`, t's old version, kept for the nodes that used t (`redirect`) with the hooks
+    registered on t, as PyTorch's; stamped first with the change's time (`_stamped`) where
+    `written` (the array the change wrote) is given."""
+    if written is not None:
+        _stamped(before, written)
+    hooks.move_hooks(t, before)
+    _remember(t, before)
+
+
 def _remember(t: Tensor, before: Tensor) -> None:
     """Keep t's old version for the nodes that used it (`redirect`)."""
     if id(t) not in _versions:
@@ -438,11 +453,17 @@ def _retake_views(views: Any, start: int) -> None:
     and a constant's) taken before the change (`start`, the write clock then), taken again,
     as PyTorch regenerates a view's node: the same op on the new versions of what it
     viewed."""
-    stale = {id(view): view for view in list(views.values())  # (a constant's: older too)
-             if (view._ctx.recorded_at <= start if view._ctx is not None
-                 else isinstance(getattr(view, "_made_by", None), ConstantView))}
+    stale = taken_before(views, start)
     while stale:
         _retake(next(iter(stale.values())), stale, start)
+
+
+def taken_before(views: Any, start: int) -> dict:
+    """The views of a memory (`views`: versions.py's, by id) taken before a change (`start`:
+    the write clock then), by id: the graph's recorded by then, and a constant's (older too)."""
+    return {id(view): view for view in list(views.values())
+            if (view._ctx.recorded_at <= start if view._ctx is not None
+                else isinstance(getattr(view, "_made_by", None), ConstantView))}
 
 
 def _retake(view: Tensor, stale: dict, start: int) -> None:
@@ -456,12 +477,10 @@ def _retake(view: Tensor, stale: dict, start: int) -> None:
     for parent in parents:
         if id(parent) in stale:  # (a view of a view)
             _retake(parent, stale, start)
-    before = _stamped(op.apply(*[_version_before(p, start) for p in parents], **params),
-                      view._data)
+    before = op.apply(*[_version_before(p, start) for p in parents], **params)
     taken = op.apply(*parents, **params)
     view._ctx, view._requires_grad = taken._ctx, taken._requires_grad
-    hooks.move_hooks(view, before)
-    _remember(view, before)
+    supersede(view, before, view._data)
 
 
 def _version_before(t: Tensor, start: int) -> Tensor:

@@ -1,25 +1,33 @@
 """In-place shape changes, as PyTorch's: `t.unsqueeze_(dim)`, `squeeze_`, `t_`,
 `transpose_`, `swapaxes_`, `swapdims_`, `as_strided_` give t the op's view of its own
 memory (no copy, no value written), counted as a change: a graph that saved t refuses
-backward, as PyTorch's.
+backward, as PyTorch's. And `t.detach_()`.
 
 On a tensor of the graph (made by an op, or a view of one) the change is recorded, as
-PyTorch records it: t's old version moves to a new tensor (its node, the same memory,
-stamped as in_place_recorded.py stamps one), t takes the node of the op out of place on
-it (`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used t before are
-pointed at the old version (`redirect`). A view of the graph changes alone (its base
-keeps its shape and node), as PyTorch's: its node is the op on the view taken again. The
-views of t taken before the change keep their values and memory; each takes a node of t's
-new version, as PyTorch regenerates one (its as_strided; here take at the same entries),
-so a later change of t in place reaches them. Hooks registered on t before stay
-with its old version, as PyTorch's; retain_grad stays with t (its new shape).
+PyTorch records it: t's old version moves to a new tensor (its node, a copy of its values
+for the drawings, stamped as in_place_recorded.py stamps one), t takes the node of the op
+out of place on it (`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used
+t before are pointed at the old version (`redirect`). A view of the graph changes alone
+(its base keeps its shape and node), as PyTorch's: its node is the op on the view taken
+again. The views of t taken before the change keep their values and memory; each takes a
+node of t's new version, as PyTorch regenerates one (its as_strided; here take at the same
+entries), so a later change of t in place reaches them. Hooks and a retain_grad()
+registered on t before stay with its old version, as PyTorch's (`hooks.retain_with`: t's
+`.grad` is the old version's gradient, of the old shape).
 
 Refused, as PyTorch refuses: a leaf that requires a gradient, a view of one, a view taken
 under no_grad() of a tensor that requires a gradient (in_place_recorded.py's `recorded`),
-all with gradients on. Under no_grad() a tensor of the graph is refused too (PyTorch's
-keeps its node, of the old shape, and its backward then gives wrong numbers), and so is
-as_strided_ of a view whose base changed shape after it was taken (its node reads the
-base through take; PyTorch's runs it).
+all with gradients on; as_strided_ of a view whose base changed shape after it was taken
+(its node reads the base through take; PyTorch's runs it), and as_strided_ that leaves out
+entries of a view of t taken before (PyTorch's regenerated view would miss them, and its
+gradient with them). Under no_grad() (or inference_mode()) a tensor of the graph changes
+and keeps its node, of the old layout, as PyTorch's; a later backward that gives that node
+a gradient is refused in one line (`_OldLayout`: PyTorch's gives wrong numbers or fails).
+
+`t.detach_()` (PyTorch's): t becomes a leaf that needs no gradient, its values and version
+kept. A tensor made by an op leaves its old version, by the same steps, to the nodes that
+used it (graphs built on t keep reaching their leaves; one that saved t refuses backward,
+as PyTorch's); a view is refused, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -27,16 +35,21 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import hooks
-from .engine import is_grad_enabled, no_grad
-from .in_place_recorded import _remember, _shared, _stamped, recorded, view_of_graph
+from . import engine, hooks
+from .engine import no_grad
+from .grad_mode import is_inference_mode_enabled
+from .in_place_recorded import (leaf_view_refused, recorded, supersede, taken_before,
+                                view_of_graph)
 from .memory import positions
 from .ops.indexing import Take
 from .tensor import Tensor
 from .tracked import writes
+from .versions import ConstantView, NoGradView
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
-           "as_strided_"]
+           "as_strided_", "detach_"]
+
+engine.Function.old_layout = None  # (what, its output's shape then, the mode): `_OldLayout`
 
 
 def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tensor]) -> Tensor:
@@ -47,19 +60,45 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
     instead = f"use t = t.{name[:-1]}(...) (a new tensor)"
     if recorded(self, what=name):  # (its checks: inference_mode, forward AD, no_grad views)
         return _recorded(self, name, reshaped, instead)
-    if self._ctx is not None and not is_grad_enabled():
-        raise RuntimeError(f"{name}: this tensor was made by op '{self._ctx.name}' and is part "
-                           f"of a graph whose node keeps its shape {self.shape}, so under "
-                           f"no_grad() a change of its shape would spoil its backward; change "
-                           f"it with gradients on (recorded), or {instead}")
     self._check_writable(name, instead)
     with no_grad():
         values = reshaped(self)._data
         if self._grad is not None:
             self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
+    if self._ctx is not None and (values.shape, values.strides) != (self.shape,
+                                                                   self._data.strides):
+        _keeps_old_layout(self._ctx, name, self.shape)  # (under no_grad(): not recorded)
     self._data = values
     self._mark_changed()
     return self
+
+
+def _keeps_old_layout(node: Any, name: str, shape: tuple) -> None:
+    """Note on `node` that its output changed layout outside the graph (`_OldLayout`)."""
+    mode = "inference_mode()" if is_inference_mode_enabled() else "no_grad()"
+    node.old_layout = node.old_layout or (name, shape, mode)  # (the first change counts)
+    engine.switch(_OLD_LAYOUT)
+
+
+class _OldLayout(engine.Extension):
+    """Refuses a gradient into a node whose output changed its shape or layout in place
+    under no_grad() (`h.squeeze_(1)`): it would read it in the old one. Switched on at the
+    first such change."""
+
+    def gradient(self, tensor: Any, grad: Any) -> Any:
+        node = tensor._ctx
+        if node is not None and node.old_layout is not None:
+            name, shape, mode = node.old_layout
+            raise RuntimeError(f"backward: a tensor made by op '{node.name}' of shape {shape} "
+                               f"was changed by {name} in place under {mode} (now of shape "
+                               f"{tensor.shape}), which its node did not record, so its "
+                               f"gradient would be read in the old layout; change it with "
+                               f"gradients on (recorded), or take t.{name[:-1]}(...) (a new "
+                               f"tensor) for what you differentiate")
+        return grad
+
+
+_OLD_LAYOUT = _OldLayout()
 
 
 def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
@@ -68,32 +107,31 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
     node, counter, start = t._ctx, t._version, writes[0]
     viewed = None
     if view_of_graph(t):  # (it changes alone: its base keeps its shape and node)
-        if any(base._ctx is None and base._requires_grad for base in _shared(t)):
-            raise RuntimeError(f"{name}: this tensor is a view (op '{node.name}') of a leaf "
-                               f"tensor that requires a gradient, which an in-place change "
-                               f"would change outside the graph; {instead}, or change the "
-                               f"leaf under `with tg.no_grad():`")
+        leaf_view_refused(t, name, instead)
         viewed = _taken_again(t, name, instead)
-    before = Tensor.from_op(t._data, node)  # (the same memory: no value changes)
+    with no_grad():  # (t's memory in the new layout; the op's checks, before any change)
+        values = reshaped(Tensor.from_op(t._data, None))._data
+    views = counter[1] if counter is not None and len(counter) > 1 else {}
+    regenerated = _regenerated(t, views, start, values, name, instead)
+    before = Tensor.from_op(t._data.copy(), node)  # (a copy: later writes of t are not its)
     before._requires_grad, before.name = True, t.name
-    result = reshaped(before if viewed is None else viewed)  # (its checks: nothing changed)
-    if viewed is not None:  # (its values: a view of t's own memory, as the node's are not
-        with no_grad():     # where t was taken again by take, a copy)
-            result._data = reshaped(before)._data
-    _stamped(before, t._data)
-    t._data, t._ctx, t._requires_grad = result._data, result._ctx, True
+    result = reshaped(before if viewed is None else viewed)
+    supersede(t, before, t._data)
+    hooks.retain_with(t, before)
+    t._data, t._ctx, t._requires_grad = values, result._ctx, True
     t._version = counter
     t._mark_changed()
-    hooks.move_hooks(t, before)
-    _remember(t, before)
-    if counter is not None and len(counter) > 1:
-        _regenerate(t, counter[1], start)
+    for view, at in regenerated:  # (as PyTorch regenerates one: its as_strided of t)
+        old = Tensor.from_op(view._data.copy(), view._ctx)
+        old._requires_grad = True
+        view._ctx = Take.apply(t, indices=at, axis=None)._ctx
+        supersede(view, old, view._data)
     return t
 
 
 def _taken_again(t: Tensor, name: str, instead: str) -> Tensor:
     """t, a view of the graph, taken again (the same op on what it views), for the op of a
-    shape change to be recorded on. A view given take by `_regenerate` is taken again as a
+    shape change to be recorded on. A view given take by `_recorded` is taken again as a
     copy: it is listed among its memory's views all the same, so that a later change of
     what it views takes it again too; as_strided_ of it, which reads the memory, refused."""
     node, counter = t._ctx, t._version
@@ -109,39 +147,33 @@ def _taken_again(t: Tensor, name: str, instead: str) -> Tensor:
     return viewed
 
 
-def _regenerate(t: Tensor, views: Any, start: int) -> None:
+def _regenerated(t: Tensor, views: Any, start: int, values: np.ndarray, name: str,
+                 instead: str) -> list:
     """Each view of t taken before the change (`views`: its memory's, by id; `start`: the
-    write clock then) given a node as PyTorch regenerates one (its as_strided of t): take of
-    t's new version at the view's entries (`_entries_in`), which, unlike as_strided, reads
-    an old version's copy alike. Its old version keeps the old node, for the nodes that used
-    it."""
-    stale = [view for view in list(views.values())
-             if view is not t and view._ctx is not None and view._ctx.recorded_at <= start]
-    of_t: dict[int, bool] = {id(t): True}
+    write clock then), with the positions of its entries among t's new ones (`values`), for
+    a node of take on t's new version, which, unlike as_strided, reads an old version's copy
+    alike. A view with an entry t no longer holds (as_strided_ left it out) refused."""
+    stale = [view for view in taken_before(views, start).values()
+             if view is not t and view._ctx is not None]
+    if not stale:
+        return []
+    own = _addresses(values).ravel()
+    order = np.argsort(own, kind="stable")  # (once per change: each view is looked up in it)
+    ranked, of_t, found = own[order], {id(t): True}, []
     for view in stale:
-        at = _descends(view, of_t) and _entries_in(view._data, t._data)
-        if at is None or at is False:
+        if not _descends(view, of_t) or view.dtype != values.dtype or not np.may_share_memory(
+                view._data, t._data):  # (a copy: `_taken_again`'s, taken again as it is)
             continue
-        before = Tensor.from_op(view._data, view._ctx)
-        before._requires_grad = True
-        _stamped(before, view._data)
-        view._ctx = Take.apply(t, indices=at, axis=None)._ctx
-        hooks.move_hooks(view, before)
-        _remember(view, before)
-
-
-def _entries_in(view: np.ndarray, array: np.ndarray) -> np.ndarray | None:
-    """For each entry of `view`, the position in `array` (flattened, row by row) of the
-    entry at the same address; None if one is none of array's, or of another dtype."""
-    if view.dtype != array.dtype:
-        return None
-    own = _addresses(array).ravel()
-    order = np.argsort(own, kind="stable")
-    ranked, wanted = own[order], _addresses(view)
-    k = np.minimum(np.searchsorted(ranked, wanted), max(own.size - 1, 0))
-    if wanted.size and (own.size == 0 or (ranked[k] != wanted).any()):
-        return None
-    return order[k] if own.size else np.zeros(view.shape, np.int64)
+        wanted = _addresses(view._data)
+        k = np.minimum(np.searchsorted(ranked, wanted), max(own.size - 1, 0))
+        if wanted.size and (own.size == 0 or (ranked[k] != wanted).any()):
+            raise RuntimeError(f"{name}: a view of this tensor taken before (op "
+                               f"'{view._ctx.name}', shape {view.shape}) holds entries outside "
+                               f"its new layout (shape {values.shape}), whose gradient it "
+                               f"would lose; take that view again after the change (or del "
+                               f"it first), or {instead}")
+        found.append((view, order[k] if own.size else np.zeros(view.shape, np.int64)))
+    return found
 
 
 def _addresses(array: np.ndarray) -> np.ndarray:
@@ -156,6 +188,27 @@ def _descends(view: Tensor, of_t: dict) -> bool:
             _descends(parent, of_t) for parent in view._ctx.parents
             if parent._version is view._version)
     return of_t[id(view)]
+
+
+def detach_(self: Tensor) -> Tensor:
+    """`t.detach_()`: t becomes a leaf that needs no gradient, in place (PyTorch's); its
+    values and version stay. Made by an op, its old version is left to the nodes that used
+    it (the module's docstring); a view is refused, as PyTorch's. Returns t."""
+    made_by = getattr(self, "_made_by", None)
+    if view_of_graph(self) or isinstance(made_by, (ConstantView, NoGradView)):
+        made_by = self._ctx.name if self._ctx is not None else made_by
+        raise RuntimeError(f"detach_: this tensor is a view (op '{made_by}' took it from "
+                           f"another tensor's values), and a view cannot be detached in place "
+                           f"(PyTorch's refuses it too); use t = t.detach() (a new tensor "
+                           f"sharing the values, needing no gradient)")
+    if self._ctx is not None:
+        before = Tensor.from_op(self._data.copy(), self._ctx)
+        before._requires_grad, before.name = True, self.name
+        self._ctx = None
+        supersede(self, before, self._data)  # (stamped: a node that saved t refuses)
+        hooks.retain_with(self, before)
+    self.requires_grad = False
+    return self
 
 
 def unsqueeze_(self: Tensor, dim: int) -> Tensor:
@@ -198,5 +251,6 @@ def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: Any = None
                              lambda x: x.as_strided(size, stride, storage_offset))
 
 
-for _function in (unsqueeze_, squeeze_, t_, transpose_, swapaxes_, swapdims_, as_strided_):
+for _function in (unsqueeze_, squeeze_, t_, transpose_, swapaxes_, swapdims_, as_strided_,
+                  detach_):
     setattr(Tensor, _function.__name__, _function)

@@ -20,9 +20,7 @@ number of elements, which PyTorch's `x.size()` calls for the shape; `x.float()` 
 (`x.type()` names the dtype as PyTorch does: 'tinygrad_gd.DoubleTensor'). `x.device` is
 "cpu" (a str, with PyTorch's `.type` and `.index`), `x.is_cuda` False. `x.view_as(y)`,
 `x.reshape_as(y)` are `reshape`, `x.expand_as(y)` is `broadcast_to`, `x.select(dim, i)` is
-`getitem`. `x.detach_()` stops a leaf requiring a gradient; a tensor made by an op is
-refused (its graph cannot be cut in place: the graphs built on it walk through it), and a
-view a view op took of a constant or under no_grad() (PyTorch's refuses views too). An
+`getitem` (`x.detach_()` is in_place_shapes.py's). An
 integer 0-d tensor is an index (`__index__`: `[10, 20][i]`, `range(n)`), as NumPy's;
 `round(x)` of a one-element tensor is a Python number, as `round` of a NumPy scalar
 (NumPy's and PyTorch's arrays refuse `round`: `x.round()` is the op). Other libraries read
@@ -49,7 +47,6 @@ from .ops.contraction import Diagonal
 from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
 from .values import NO_BFLOAT16, dtype_spelling, is_bfloat16
-from .versions import ConstantView, NoGradView
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
            "set_printoptions"]
@@ -335,29 +332,10 @@ def _select(self: Tensor, dim: Any, index: Any) -> Tensor:
     return self[(slice(None),) * axis + (i,)]
 
 
-def _detach_(self: Tensor) -> Tensor:
-    """A leaf stops requiring a gradient, in place; returns x (PyTorch's detach_). A
-    tensor made by an op is refused: the graphs built on it reach their leaves through it,
-    so cutting it here would cut their gradients too (PyTorch's keep them)."""
-    if self._ctx is not None:
-        raise RuntimeError(f"detach_: this tensor was made by op '{self._ctx.name}' and the "
-                           f"graphs built on it run through it, so it cannot be cut from "
-                           f"them in place; use t = t.detach() (a new tensor sharing the "
-                           f"values, needing no gradient)")
-    made_by = getattr(self, "_made_by", None)
-    if isinstance(made_by, (ConstantView, NoGradView)):  # (a view outside any graph)
-        raise RuntimeError(f"detach_: this tensor is a view (op '{made_by}' took it from "
-                           f"another tensor's values), and a view cannot be detached in place "
-                           f"(PyTorch's refuses it too); use t = t.detach() (a new tensor "
-                           f"sharing the values, needing no gradient)")
-    self.requires_grad = False
-    return self
-
-
 def _retains_grad(self: Tensor) -> bool:
     """Whether retain_grad() asked to keep this non-leaf's gradient (False for a leaf, as
     PyTorch's: a leaf keeps its gradient anyway)."""
-    return self._ctx is not None and bool(hooks.retains(self))
+    return self._ctx is not None and hooks.asked_to_retain(self)
 
 
 # PyTorch's legacy tensor type names of dtypes (x.type()); the others are capitalised
@@ -437,7 +415,7 @@ _METHODS = {"sort": _sort, "ravel": _ravel, "unbind": _unbind, "diagonal": _diag
             "conj": _itself, "float": cast(np.float32, "float"),
             "double": cast(np.float64, "double"), "half": cast(np.float16, "half"),
             "type": _type, "is_floating_point": _is_floating_point, "nelement": _nelement,
-            "select": _select, "detach_": _detach_, "__index__": _index, "__round__": _round,
+            "select": _select, "__index__": _index, "__round__": _round,
             "__dlpack__": _dlpack, "__dlpack_device__": _dlpack_device, **ALIASES}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name

@@ -393,11 +393,15 @@ def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
     shape = tuple(integer("resize_", "size", n) for n in shape)
     if min(shape, default=0) < 0:
         raise ValueError(f"resize_: sizes must be >= 0, got {shape}")
-    fmt = resize_format("resize_", memory_format, len(shape))
+    return _resized(self, shape, resize_format("resize_", memory_format, len(shape)), "resize_")
+
+
+def _resized(self: Tensor, shape: tuple, fmt: Any, what: str) -> Tensor:
+    """x given `shape` in place in the format `fmt`, by `what` (resize_, resize_as_)."""
     if self.requires_grad:
-        raise RuntimeError("resize_: cannot resize a tensor that requires a gradient; use "
-                           "x.reshape(...) (in the graph), or resize x.detach().clone()")
-    self._check_writable("resize_", "use t = t.reshape(...)")
+        raise RuntimeError(f"{what}: cannot resize a tensor that requires a gradient; use "
+                           f"x.reshape(...) (in the graph), or resize x.detach().clone()")
+    self._check_writable(what, "use t = t.reshape(...)")
     values = resized(self._data, shape, fmt)
     if values is not None:
         self._data = values
@@ -412,7 +416,7 @@ def resize_as_(input: Any, the_template: Any, *, memory_format: Any = None) -> T
         if not isinstance(value, Tensor):
             raise TypeError(f"resize_as_: {what} must be a tensor, got {shown(value)}")
     fmt = resize_format("resize_as_", memory_format, the_template.ndim, the_template._data)
-    return input.resize_(the_template.shape, memory_format=fmt)
+    return _resized(input, the_template.shape, fmt, "resize_as_")
 
 
 _METHODS = {
