@@ -5,14 +5,18 @@
   on its old version, its values and float64 gradients as PyTorch's, on a tensor made by
   an op, on a view of one (which changes alone) and one after another;
 - views taken before (`row = h[0]`, then `h.t_()`) keep their values and follow a later
-  value change of h (or of themselves), as PyTorch's regenerated ones; a graph that saved h refuses backward;
-  a hook registered before sees the old shape, one after the new, as does retain_grad
-  after;
+  value change of h (or of themselves), as PyTorch's regenerated ones; a graph that saved
+  h refuses backward; a hook or retain_grad() registered before sees the old shape, one
+  after the new;
 - refused, as PyTorch refuses: a leaf that requires a gradient, a view of one, a view taken
-  under no_grad(); a tensor of the graph under no_grad() is refused here (PyTorch's runs
-  and then gives a gradient the chain rule does not: see the test);
-- 0-d and empty tensors; a gradcheck of a function composed with each method; the drawing
-  of `h.unsqueeze_(0)`."""
+  under no_grad(); refused where PyTorch gives a wrong gradient: as_strided_ leaving out
+  entries of a view taken before, and a backward through the node of a tensor whose shape
+  changed under no_grad() or inference_mode() (the change itself runs, as PyTorch's);
+- `h.detach_()` of a tensor made by an op, as PyTorch's: graphs built on h before reach x,
+  one that saved h refuses, a view is refused;
+- 0-d, empty and float32 tensors; a gradcheck, a gradgradcheck and create_graph's second
+  order (against torch) of a function composed with each method; the drawings of
+  `h.unsqueeze_(0)` and of old versions after a later value write."""
 from __future__ import annotations
 
 import re
@@ -471,8 +475,9 @@ def test_detach_of_a_tensor_made_by_an_op_as_torch(torch64):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("mode", ["no_grad", None])  # (torch 2.13's inference_mode(): a
-def test_detach_of_a_tensor_made_by_an_op_in_any_mode_as_torch(torch64, mode):  # no-op)
+# (not inference_mode(): torch 2.13's detach_() leaves h as it was there, in the graph)
+@pytest.mark.parametrize("mode", ["no_grad", None])
+def test_detach_of_a_tensor_made_by_an_op_in_any_mode_as_torch(torch64, mode):
     def program(lib):
         x = lib.tensor(X, requires_grad=True)
         h = x * 2

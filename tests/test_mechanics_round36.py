@@ -27,8 +27,7 @@ both accept, the same type):
   view made a leaf by `requires_grad_()` refuses a write of a value that needs a
   gradient (it wrote through into the constant).
 
-Differences kept on purpose and left out of the draws: `detach_()` of a tensor made by
-an op is refused (docs/reference/api-guide.md); PyTorch's forward-mode jacobian and
+Differences kept on purpose and left out of the draws: PyTorch's forward-mode jacobian and
 hessian give results with a graph even with create_graph=False, and its vectorized
 jacobian with create_graph=True gives an output's block for an input that output does
 not depend on a graph when another output's block for it has one (a view of one tensor
