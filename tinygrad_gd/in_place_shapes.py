@@ -31,6 +31,7 @@ as PyTorch's); a view is refused, as PyTorch's.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -77,15 +78,22 @@ def _keeps_old_layout(node: Any, name: str, shape: tuple) -> None:
     """Note on `node` that its output changed layout outside the graph (`_OldLayout`)."""
     mode = "inference_mode()" if is_inference_mode_enabled() else "no_grad()"
     node.old_layout = node.old_layout or (name, shape, mode)  # (the first change counts)
+    _OLD_LAYOUT.nodes.add(node)
     engine.switch(_OLD_LAYOUT)
 
 
 class _OldLayout(engine.Extension):
     """Refuses a gradient into a node whose output changed its shape or layout in place
-    under no_grad() (`h.squeeze_(1)`): it would read it in the old one. Switched on at the
-    first such change."""
+    under no_grad() (`h.squeeze_(1)`): it would read it in the old one. Switched on at such
+    a change, off at the first gradient after the last such node is gone."""
+
+    def __init__(self) -> None:
+        self.nodes: weakref.WeakSet = weakref.WeakSet()
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
+        if not self.nodes:
+            engine.switch(self, on=False)
+            return grad
         node = tensor._ctx
         if node is not None and node.old_layout is not None:
             name, shape, mode = node.old_layout
