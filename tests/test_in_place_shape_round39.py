@@ -166,19 +166,33 @@ def test_a_graph_that_saved_h_refuses_backward_as_torch(torch64, made):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("registered", ["before", "after"])
-def test_a_hook_sees_the_shape_of_the_version_it_was_registered_on_as_torch(torch64,
-                                                                           registered):
-    # (one hook: torch's, given one before and one after, runs both on the old version)
+@pytest.mark.parametrize("what, registered", [
+    ("register_hook", "before"), ("register_hook", "after"),
+    ("register_hook", "before, then a value write"), ("retain_grad", "before"),
+    ("retain_grad", "after"), ("retain_grad", "both"),
+    ("retain_grad", "before, then a value write")])
+def test_a_hook_or_retain_grad_sees_the_version_it_was_registered_on_as_torch(torch64, what,
+                                                                             registered):
+    # (one hook: torch's, given one before and one after, runs both on the old version;
+    # retain_grad asked again after one asked before does nothing, in torch's)
     def program(lib):
         x = lib.tensor(X, requires_grad=True)
         h, seen = x * 2, []
-        if registered == "before":
-            h.register_hook(lambda g: seen.append((tuple(g.shape), g.tolist())))
+
+        def register():
+            if what == "retain_grad":
+                return h.retain_grad()
+            return h.register_hook(lambda g: seen.append((tuple(g.shape), g.tolist())))
+        if registered != "after":
+            register()
+        if registered.endswith("value write"):
+            h.mul_(2)
         h.unsqueeze_(0)
-        if registered == "after":
-            h.register_hook(lambda g: seen.append((tuple(g.shape), g.tolist())))
+        if registered in ("after", "both"):
+            register()
         (h * _weights(lib, h.shape)).sum().backward()
+        if what == "retain_grad":
+            seen = (tuple(h.grad.shape), h.grad.tolist(), h.retains_grad)
         return seen, x.grad.tolist()
     _as_torch(torch64, program)
 
@@ -438,25 +452,6 @@ def test_the_drawing_shows_the_old_versions_values_after_a_later_value_write(tmp
     assert "mul result #1 (2, 3) data 2 4 6 8 10 12" in words
     assert "getitem result (3,) data [2, 4, 6]" in words
     assert "data [[[6, 12, 18], [24, 30, 36]]]" in words  # (h now: 3 · 2 x)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("asked", ["before", "after", "both", "before, then a value write"])
-def test_retain_grad_keeps_the_gradient_of_the_version_it_was_asked_on_as_torch(torch64,
-                                                                                asked):
-    def program(lib):
-        x = lib.tensor(X, requires_grad=True)
-        h = x * 2
-        if asked != "after":
-            h.retain_grad()
-        if asked.endswith("value write"):
-            h.mul_(2)
-        h.unsqueeze_(0)
-        if asked in ("after", "both"):
-            h.retain_grad()
-        (h * _weights(lib, h.shape)).sum().backward()
-        return tuple(h.grad.shape), h.grad.tolist(), h.retains_grad, x.grad.tolist()
-    _as_torch(torch64, program)
 
 
 @pytest.mark.torch
