@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import engine, hooks
+from . import engine, hooks, versions
 from .engine import no_grad
 from .grad_mode import is_inference_mode_enabled
 from .in_place_recorded import (leaf_view_refused, recorded, supersede, taken_before,
@@ -45,7 +45,6 @@ from .memory import positions
 from .ops.indexing import Take
 from .tensor import Tensor
 from .tracked import writes
-from .versions import ConstantView, NoGradView
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
            "as_strided_", "detach_"]
@@ -203,7 +202,7 @@ def detach_(self: Tensor) -> Tensor:
     values and version stay. Made by an op, its old version is left to the nodes that used
     it (the module's docstring); a view is refused, as PyTorch's. Returns t."""
     made_by = getattr(self, "_made_by", None)
-    if view_of_graph(self) or isinstance(made_by, (ConstantView, NoGradView)):
+    if view_of_graph(self) or isinstance(made_by, (versions.ConstantView, versions.NoGradView)):
         made_by = self._ctx.name if self._ctx is not None else made_by
         raise RuntimeError(f"detach_: this tensor is a view (op '{made_by}' took it from "
                            f"another tensor's values), and a view cannot be detached in place "
@@ -214,6 +213,7 @@ def detach_(self: Tensor) -> Tensor:
         before._requires_grad, before.name = True, self.name
         self._ctx = None
         supersede(self, before, self._data)  # (stamped: a node that saved t refuses)
+        versions.detached_in_place.set(before, True)  # (and says why)
         hooks.retain_with(self, before)
     self.requires_grad = False
     return self

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .by_identity import ByIdentity
 from .engine import Extension, Function, switch
 from .tracked import writes, written_arrays
 
@@ -34,6 +35,11 @@ Function.recorded_at = 0  # the write clock when the node was recorded
 Function.output_version = None  # the output's stamp, when the node saved its output
 Function.written_in_place = None  # an in-place op that saved its output: in_place_recorded.py
 Function.out_of_place = None  # such an op's out-of-place call, where no method is (F.selu({}))
+
+
+# the old versions `t.detach_()` left to the nodes that used t (in_place_shapes.py): a node
+# that saved t refuses, saying so
+detached_in_place = ByIdentity()
 
 
 class NoGradView(str):
@@ -183,6 +189,11 @@ def _changed_input(node: Function, position: int) -> RuntimeError:
     after the node saved (a view of) its array."""
     parent = node.parents[position]
     name = f"'{parent.name}' " if parent.name else ""
+    if detached_in_place.get(parent):
+        return RuntimeError(f"backward(): input {position} {name}(shape {parent.shape}) of op "
+                            f"'{node.name}' was detached in place (detach_()) after the op "
+                            f"saved it, as PyTorch's refuses; use t.detach() (a new tensor) "
+                            f"where the graph still needs t")
     if parent._ctx is not None:  # (a tensor made by an op: changed in the forward pass)
         how = "by an in-place op such as add_, div_ or t[...] = ..."
         instead = ("Write the change out of place (h = h / n, not h.div_(n)), or change a "
