@@ -2,7 +2,8 @@
 `LazyBatchNorm1d/2d/3d` and `LazyInstanceNorm1d/2d/3d`, which take every setting of
 their plain class but the input's size (in_features, in_channels, num_features): the
 first call infers it from the input. Also `UninitializedParameter` and
-`UninitializedBuffer`, the tensors such a module holds until then, and `is_lazy`.
+`UninitializedBuffer`, the tensors such a module holds until then, and `is_lazy`
+(uninitialized.py).
 
     model = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1)   # may come before the first call
@@ -14,9 +15,10 @@ weights of `Linear(3, 4, seed=0)`, and with the global generator the draw is the
 `Linear(3, 4)` made at that moment would take, as PyTorch's). Its uninitialized tensors
 then take their values in place, the same objects (an optimizer made before holds them),
 and the module becomes the plain class (PyTorch's `cls_to_become`: `type(m) is
-nn.Linear`). Before it, `state_dict()` holds an empty array (shape (0,)) for each of them;
-`load_state_dict` on the lazy module itself gives them the loaded shapes and values, and
-infers the size from them.
+nn.Linear`). Before it, `state_dict()` holds an empty array (shape (0,), a `NoValues`) for
+each of them; `load_state_dict` on the lazy module itself gives them the loaded shapes and
+values, and infers the size from them (0 too: a layer built on 0 features loads as one).
+Once the size is known, an input of another size is refused.
 """
 from __future__ import annotations
 
@@ -32,89 +34,14 @@ from .layer_functions import _as_tensor
 from .layers import BatchNorm1d, BatchNorm2d, Linear
 from .layers_more import BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .module import Buffer, IncompatibleKeys, Module, Parameter, StateDictError
-from .registration import _float_dtype
 from .spatial import Conv1d
 from .transposed import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .uninitialized import NoValues, UninitializedBuffer, UninitializedParameter, is_lazy
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "is_lazy", "LazyModuleMixin",
            "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
            "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
            "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
-
-
-class _Uninitialized:
-    """What the uninitialized parameter and buffer share: no values yet (an empty array of
-    their dtype, which `model.to(dtype)` changes as a parameter's), `materialize`, and
-    PyTorch's repr; `numel()` refused, as PyTorch's (a count of a lazy model's parameters
-    would be 0, silently)."""
-
-    __slots__ = ()
-    cls_to_become: type
-
-    def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
-        """Give it values of `shape` (zeros; `dtype` its own unless given) and make it the
-        plain class (Parameter, Buffer): the same object, as PyTorch's."""
-        name = type(self).__name__
-        resolved = _float_dtype(self._data.dtype if dtype is None else dtype,
-                                f"{name}.materialize", device)
-        try:
-            values = np.zeros(shape, resolved)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name}.materialize: shape must be a tuple of non-negative ints, "
-                            f"got {shape!r}") from None
-        self._data = values
-        self.__class__ = self.cls_to_become
-
-    def _become(self, values: np.ndarray) -> None:
-        """Take `values` (a built layer's array) as its own and become the plain class."""
-        self._data = values
-        self.__class__ = self.cls_to_become
-
-    def numel(self) -> int:
-        raise ValueError(f"{type(self).__name__}.numel: its size is not known before the "
-                         f"lazy module's first call; call the module (m(x)) first")
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}>"
-
-
-class UninitializedParameter(_Uninitialized, Parameter):
-    """A Parameter without values yet (PyTorch's nn.UninitializedParameter), held by a lazy
-    module until its first call. It counts as a parameter (`model.parameters()`, an
-    optimizer may take it) and becomes a plain `Parameter` when it gets its values."""
-
-    __slots__ = ()
-    cls_to_become = Parameter
-
-    def __init__(self, requires_grad: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
-        resolved = _float_dtype(dtype, "UninitializedParameter", device)
-        super().__init__(np.empty(0, resolved), requires_grad=requires_grad)
-
-    def freeze_(self, index: Any = None) -> "Parameter":
-        """Refused: its entries are not known until the module's first call."""
-        raise RuntimeError("freeze_: this parameter is not initialized yet (a lazy module's, "
-                           "before its first call); call the module once, then freeze entries")
-
-
-class UninitializedBuffer(_Uninitialized, Buffer):
-    """A Buffer without values yet (PyTorch's nn.UninitializedBuffer): a lazy batch or
-    instance norm's running_mean and running_var until its first call."""
-
-    __slots__ = ()
-    cls_to_become = Buffer
-
-    def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None,
-                 persistent: bool = True) -> None:
-        # (requires_grad and persistent: PyTorch's arguments; a Buffer learns nothing here,
-        # and whether it is saved is the module's register_buffer's to say)
-        super().__init__(np.empty(0, _float_dtype(dtype, "UninitializedBuffer", device)))
-
-
-def is_lazy(param: Any) -> bool:
-    """Whether `param` is an UninitializedParameter or UninitializedBuffer (PyTorch's
-    nn.parameter.is_lazy)."""
-    return isinstance(param, _Uninitialized)
 
 
 class LazyModuleMixin:
@@ -129,6 +56,7 @@ class LazyModuleMixin:
 
     def _lazy_setup(self, settings: dict[str, Any]) -> None:
         vars(self)["_lazy_settings"] = settings  # (before the check: repr may need it)
+        vars(self)["_lazy_built"] = False
         checked = dict(settings)
         if "generator" in checked:  # checked now, drawn from only at the first call
             make_generator(checked["seed"], checked["generator"], type(self).__name__)
@@ -170,19 +98,29 @@ class LazyModuleMixin:
         """Whether a parameter or buffer of this module has no values yet."""
         return any(is_lazy(value) for value in vars(self).values())
 
+    def _built(self) -> bool:
+        """Whether the size is known (inferred from an input or loaded), 0 too: the one
+        test of it (a norm without affine or running statistics has no tensor to tell)."""
+        return vars(self).get("_lazy_built", True)
+
     def reset_parameters(self, *, seed: Any = None, generator: Any = None) -> None:
         """Nothing before the first call (no values to draw into), as PyTorch's; then the
         plain class's reset_parameters (which its constructor calls), seed= and generator=."""
-        if not self.has_uninitialized_params() and getattr(self, self._inferred):
+        if self._built():
             super().reset_parameters(seed=seed, generator=generator)  # type: ignore[misc]
 
     def initialize_parameters(self, input: Any, *args: Any, **kwargs: Any) -> None:
         """Infer the size from `input` and give the uninitialized tensors their values
-        (the plain class's initialisation); nothing once the size is known."""
-        if getattr(self, self._inferred) and not self.has_uninitialized_params():
-            return
-        input = _as_tensor(self, input)
-        self._build(self._input_size(input))  # (0 too: a layer of zero size, as PyTorch's)
+        (the plain class's initialisation); once the size is known, an input of another
+        size is refused (PyTorch's: at a size of 0)."""
+        size = self._input_size(_as_tensor(self, input))
+        known = getattr(self, self._inferred)
+        if not self._built():
+            self._build(size)  # (0 too: a layer of zero size, as PyTorch's)
+        elif size != known:
+            raise ShapeError(f"{type(self).__name__}: {self._inferred} is {known} (inferred "
+                             f"or loaded before), but the input has {size}; give it inputs "
+                             f"of {known}, or use a new {type(self).__name__}")
 
     def _build(self, size: int) -> None:
         """Build the plain class with `size` on this object, then put the tensors it held
@@ -193,6 +131,7 @@ class LazyModuleMixin:
         dtypes = [value.dtype for value in saved.values() if is_lazy(value)]
         if dtypes:  # (their dtype as model.to(...) may have left it)
             settings["dtype"] = dtypes[0]
+        vars(self)["_lazy_built"] = True  # (the plain constructor's reset_parameters: drawn)
         try:
             self._plain_init(size, settings)
         except BaseException:
@@ -209,6 +148,7 @@ class LazyModuleMixin:
                 built[name] = before
             elif name == "training" or name not in built:  # (its mode, hooks, settings)
                 built[name] = before
+        built["_lazy_built"] = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Infer the size from the input, initialize, become the plain class, and run it."""
@@ -218,12 +158,13 @@ class LazyModuleMixin:
         self.initialize_parameters(*args, **kwargs)
         self.__class__ = self.cls_to_become
         vars(self).pop("_lazy_settings", None)
+        vars(self).pop("_lazy_built", None)
         return Module.__call__(self, *args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The plain class's forward, once the size is known (call the module itself
         first: `m(x)` infers it, as PyTorch's lazy modules do in their call)."""
-        if self.has_uninitialized_params() or not getattr(self, self._inferred):
+        if not self._built():
             raise ValueError(f"{type(self).__name__}.forward: the parameters are not "
                              f"initialized yet; call the module itself (m(x)), which infers "
                              f"{self._inferred} from x first")
@@ -235,7 +176,7 @@ class LazyModuleMixin:
         the loaded shape (PyTorch's lazy load), and the size is inferred from it."""
         saved = {name: (value, type(value), value._data) for name, value in vars(self).items()
                  if is_lazy(value)}
-        inferred = getattr(self, self._inferred)
+        inferred, built = getattr(self, self._inferred), self._built()
         try:
             self._materialize_from(state)
             return Module.load_state_dict(self, state, strict, assign)  # type: ignore[arg-type]
@@ -243,6 +184,7 @@ class LazyModuleMixin:
             for value, kind, data in saved.values():  # nothing loaded: lazy again
                 value.__class__, value._data = kind, data
             setattr(self, self._inferred, inferred)
+            vars(self)["_lazy_built"] = built
             raise
 
     def _materialize_from(self, state: Any, prefix: str = "") -> None:
@@ -251,20 +193,19 @@ class LazyModuleMixin:
         shapes = {}
         for name, value in vars(self).items():
             loaded = state[prefix + name] if is_lazy(value) and prefix + name in state else None
-            if loaded is None or is_lazy(loaded):
-                continue
-            shape = np.shape(loaded._data if isinstance(loaded, Tensor) else loaded)
-            if shape != (0,):  # (an empty array: a lazy module's own state, still lazy)
-                shapes[name] = shape
+            array = loaded._data if isinstance(loaded, Tensor) else loaded
+            # (a lazy module's own state, NoValues, leaves it lazy; an empty array gives 0)
+            if loaded is not None and not is_lazy(loaded) and not isinstance(array, NoValues):
+                shapes[name] = np.shape(array)
         if not shapes:
             return
         size = self._size_from(shapes)
-        expected = self._shapes_for(size) if size else {}
+        expected = self._shapes_for(size) if size is not None else {}
         wrong = {name: shape for name, shape in shapes.items() if expected.get(name) != shape}
         if wrong:
             name = next(iter(wrong))
             fits = (f" (with {self._inferred}={size} it takes {expected.get(name)})"
-                    if size else "")
+                    if size is not None else "")
             raise StateDictError(
                 f"load_state_dict: {prefix}{name} has shape {wrong[name]} in the state, which "
                 f"does not fit {self!r}{fits}; load the state of a layer with the same "
@@ -272,6 +213,7 @@ class LazyModuleMixin:
         for name, shape in shapes.items():
             vars(self)[name].materialize(shape)
         setattr(self, self._inferred, size)
+        vars(self)["_lazy_built"] = True
 
     def _shapes_for(self, size: int) -> dict[str, tuple[int, ...]]:
         """The shapes of the tensors of the plain class built with `size`."""
