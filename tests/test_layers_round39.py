@@ -18,12 +18,16 @@ by another index's count, pytorch#190063: compared with torch's embedding summed
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn
+from tinygrad_gd.errors import ShapeError
 from tinygrad_gd.nn import functional as F
+from tinygrad_gd.nn.layers import INITS
 
 RNG = np.random.default_rng(39)
 
@@ -218,23 +222,92 @@ def test_a_negative_size_is_refused_in_one_line(make, message):
         make()
 
 
-def test_a_seeded_layer_of_nonzero_sizes_draws_what_it_drew_before():
-    # the bound 1/sqrt(fan_in) written out here: the zero-fan rule must not touch it
-    # (the constructor's rule: weight, then bias, by nn.init.uniform_ from the generator)
-    rng = np.random.default_rng(7)
-    weight, bias = tg.zeros(3, 4), tg.zeros(3)  # (the default dtype, as the layer's)
-    for tensor in (weight, bias):
-        nn.init.uniform_(tensor, -1 / 4 ** 0.5, 1 / 4 ** 0.5, generator=rng)
-    layer = nn.Linear(4, 3, seed=7)
-    np.testing.assert_array_equal(layer.weight.numpy(), weight.numpy())
-    np.testing.assert_array_equal(layer.bias.numpy(), bias.numpy())
-    conv = nn.Conv1d(2, 3, 2, seed=7)  # fan_in 2 * 2
-    rng = np.random.default_rng(7)
-    weight, bias = tg.zeros(3, 2, 2), tg.zeros(3)
-    for tensor in (weight, bias):
-        nn.init.uniform_(tensor, -1 / 4 ** 0.5, 1 / 4 ** 0.5, generator=rng)
-    np.testing.assert_array_equal(conv.weight.numpy(), weight.numpy())
-    np.testing.assert_array_equal(conv.bias.numpy(), bias.numpy())
+@pytest.mark.parametrize("make, fan_in", [
+    (lambda **k: nn.Linear(2, 3, **k), 2), (lambda **k: nn.Linear(3, 2, **k), 3),
+    (lambda **k: nn.Linear(7, 2, **k), 7), (lambda **k: nn.Conv1d(3, 2, 1, **k), 3),
+    (lambda **k: nn.Conv2d(7, 2, 1, **k), 7), (lambda **k: nn.ConvTranspose1d(2, 7, 1, **k), 7),
+    (lambda **k: nn.GRUCell(4, 2, **k), 2), (lambda **k: nn.Bilinear(3, 2, 2, **k), 3),
+])
+def test_a_seeded_layer_of_nonzero_fan_draws_from_one_over_the_root_of_its_fan(make, fan_in):
+    # PyTorch's bound written out (its bias's, and its weight's kaiming_uniform_(a=sqrt(5))):
+    # at fans 2, 3 and 7 it differs in the last bit from fan_in ** -0.5, so that another
+    # arithmetic of the bound is seen (the weight, then the bias, from the seed's generator)
+    bound = 1 / math.sqrt(fan_in)
+    assert bound != fan_in ** -0.5
+    layer, rng = make(seed=7), np.random.default_rng(7)
+    for name, parameter in layer.named_parameters():
+        expected = tg.zeros(*parameter.shape, dtype=parameter.dtype)
+        nn.init.uniform_(expected, -bound, bound, generator=rng)
+        np.testing.assert_array_equal(parameter.numpy(), expected.numpy(), err_msg=name)
+
+
+@pytest.mark.parametrize("init", sorted(INITS))
+@pytest.mark.parametrize("n_in, n_out", [(0, 0), (0, 3), (3, 0)])
+def test_a_linear_layer_of_zero_fan_builds_under_every_init(init, n_in, n_out):
+    layer = nn.Linear(n_in, n_out, init=init, seed=1)
+    assert layer.weight.shape == (n_out, n_in)
+    np.testing.assert_array_equal(layer.bias.numpy(), np.zeros(n_out))  # (a bound of 0)
+    out = layer(tg.ones(2, n_in))
+    np.testing.assert_array_equal(out.numpy(), np.zeros((2, n_out)))
+
+
+@pytest.mark.parametrize("init, draw", [
+    ("xavier", lambda t, rng: nn.init.uniform_(t, -math.sqrt(6 / 5), math.sqrt(6 / 5),
+                                                generator=rng)),
+    ("he", lambda t, rng: t.normal_(0.0, math.sqrt(2 / 3), generator=rng)),
+    ("normal", lambda t, rng: t.normal_(0.0, 1 / math.sqrt(3), generator=rng)),
+])
+def test_a_seeded_linear_layer_draws_its_inits_definition(init, draw):
+    layer = nn.Linear(3, 2, init=init, seed=4)  # fan_in 3, fan_out 2
+    expected = tg.zeros(2, 3)
+    draw(expected, np.random.default_rng(4))
+    np.testing.assert_array_equal(layer.weight.numpy(), expected.numpy())
+    np.testing.assert_array_equal(layer.bias.numpy(), np.zeros(2))
+
+
+LAZY_AT_ZERO = [("LazyLinear", (3,), (2, 0), (2, 5)), ("LazyConv1d", (4, 2), (2, 0, 5), (2, 5, 5)),
+                ("LazyBatchNorm1d", (), (2, 0), (2, 5))]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, args, shape, other", LAZY_AT_ZERO)
+def test_a_lazy_layer_loads_the_state_of_one_built_at_size_0_as_pytorchs(torch64, name, args,
+                                                                         shape, other):
+    built = getattr(nn, name)(*args)
+    built(tg.zeros(*shape))
+    ours, theirs = getattr(nn, name)(*args), getattr(torch64.nn, name)(*args)
+    assert ours.load_state_dict(built.state_dict()) == ([], [])
+    theirs.load_state_dict({k: torch64.tensor(v) for k, v in built.state_dict().items()})
+    assert not ours.has_uninitialized_params() and not theirs.has_uninitialized_params()
+    assert repr(ours) == repr(theirs)
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    with pytest.raises((RuntimeError, AssertionError)):  # (theirs: the loaded size holds)
+        theirs(torch64.zeros(*other))
+    with pytest.raises(ShapeError, match=rf"^{name}: \w+ is 0 \(inferred or loaded before\), "
+                                         rf"but the input has 5; give it inputs of 0"):
+        ours(tg.zeros(*other))
+    assert ours.state_dict()["weight"].shape == theirs.state_dict()["weight"].shape
+
+
+@pytest.mark.torch
+def test_a_lazy_linear_initialized_at_size_0_runs_and_keeps_its_size_as_pytorchs(torch64):
+    ours, theirs = nn.LazyLinear(3), torch64.nn.LazyLinear(3)
+    ours.initialize_parameters(tg.zeros(2, 0))
+    theirs.initialize_parameters(torch64.zeros(2, 0))
+    with torch64.no_grad():
+        theirs.bias.copy_(torch64.tensor([1.0, -2.0, 0.5]))  # (theirs starts uninitialized)
+    ours.bias.data = tg.tensor([1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(ours.forward(tg.zeros(2, 0)).numpy(),
+                                  theirs.forward(torch64.zeros(2, 0)).detach().numpy())
+    with pytest.raises(AssertionError, match="5"):
+        theirs.initialize_parameters(torch64.zeros(2, 5))
+    with pytest.raises(ShapeError, match=r"^LazyLinear: in_features is 0 .*the input has 5"):
+        ours.initialize_parameters(tg.zeros(2, 5))
+    assert ours.in_features == theirs.in_features == 0
+    assert ours.weight.shape == tuple(theirs.weight.shape) == (3, 0)
+    ours.reset_parameters(seed=0)  # (built: a fan of 0 draws nothing, the bias starts at 0)
+    np.testing.assert_array_equal(ours.bias.numpy(), np.zeros(3))
 
 
 @pytest.mark.parametrize("name", ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm3d"])

@@ -25,9 +25,9 @@ from .embedding import Embedding  # noqa: F401  (its home before embedding.py: i
 from .layer_functions import (_as_tensor, _check_features, _check_probability,
                               _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
-from .parameter_reset import (normal_, nothing_drawn, ones_zeros_, ones_zeros_reset,
-                              reset_generator, start_parameters, uniform_bound, uniform_each_,
-                              written_, zero_weight_and_bias)
+from .parameter_reset import (by_fan, inverse_root_fan, normal_, nothing_drawn, ones_zeros_,
+                              ones_zeros_reset, reset_generator, start_parameters,
+                              uniform_each_, written_, zero_weight_and_bias)
 from .registration import _float_dtype
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -51,14 +51,15 @@ def _start_linear(layer: Linear, rng: np.random.Generator) -> None:
     weight drawn first, then the bias."""
     weight, bias, n_in = layer.weight, layer.bias, layer.weight.shape[1]
     if layer.init == "uniform":  # (bias too: the others start it at zero)
-        uniform_each_(layer, (weight, bias), uniform_bound(n_in), rng)
+        uniform_each_(layer, (weight, bias), inverse_root_fan(n_in), rng)
         return
     if layer.init == "normal":
-        normal_(layer, weight, uniform_bound(n_in), rng)
+        normal_(layer, weight, inverse_root_fan(n_in), rng)
     elif layer.init in ("he", "kaiming"):
-        normal_(layer, weight, (2 / n_in) ** 0.5 if n_in else 0.0, rng)
-    elif layer.init in ("xavier", "glorot"):
-        uniform_each_(layer, (weight,), (6 / (n_in + weight.shape[0])) ** 0.5, rng)
+        normal_(layer, weight, by_fan(n_in, lambda n: (2 / n) ** 0.5), rng)
+    elif layer.init in ("xavier", "glorot"):  # (the fan: in + out)
+        uniform_each_(layer, (weight,), by_fan(n_in + weight.shape[0], lambda n: (6 / n) ** 0.5),
+                      rng)
     else:
         written_(layer, weight, 0.0)
     if bias is not None:

@@ -101,10 +101,17 @@ def uniform_each_(layer: Module, tensors: Iterable[Tensor | None], bound: float,
                                                   -bound, bound))
 
 
-def uniform_bound(fan_in: int, root: Callable[[int], float] = lambda n: n ** 0.5) -> float:
-    """PyTorch's default bound 1/sqrt(fan_in), and 0 for a fan of 0 (a layer of zero size,
-    whose weight draws nothing and whose bias starts at zero, as PyTorch's)."""
-    return 1 / root(fan_in) if fan_in else 0.0
+def by_fan(fan: int, scale: Callable[[int], float]) -> float:
+    """scale(fan), the bound or standard deviation an initialisation draws with, and 0.0
+    for a fan of 0 (the one zero-fan rule: a layer of zero size, whose weight draws nothing
+    and whose bias starts at zero, as PyTorch's)."""
+    return scale(fan) if fan else 0.0
+
+
+def inverse_root_fan(fan_in: int, root: Callable[[int], float] = lambda n: n ** 0.5) -> float:
+    """1/sqrt(fan_in) (0.0 at a fan of 0): PyTorch's default bound (kaiming_uniform_ with
+    a=sqrt(5)), and the course notes' standard deviation for init="normal"."""
+    return by_fan(fan_in, lambda n: 1 / root(n))
 
 
 def convolution_reset_(layer: Module, seed: Any, generator: Any,
@@ -117,7 +124,7 @@ def convolution_reset_(layer: Module, seed: Any, generator: Any,
     always took it: the two differ in the last bit for some fans, and a seeded layer
     keeps its values."""
     fan_in = math.prod(layer.weight.shape[1:])
-    uniform_each_(layer, (layer.weight, layer.bias), uniform_bound(fan_in, root),
+    uniform_each_(layer, (layer.weight, layer.bias), inverse_root_fan(fan_in, root),
                   reset_generator(layer, seed, generator))
 
 

@@ -27,7 +27,7 @@ from . import functional as F
 from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
-from .parameter_reset import reset_generator, start_parameters, uniform_bound, uniform_each_
+from .parameter_reset import inverse_root_fan, reset_generator, start_parameters, uniform_each_
 from .registration import _float_dtype
 from .utils.rnn import PackedSequence
 
@@ -72,7 +72,7 @@ class _UniformStart(Module):
         """Every parameter drawn again from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)),
         in place, one after another in the order of parameters() (PyTorch's), from
         `generator` or default_rng(`seed`), else the global generator (tg.manual_seed's)."""
-        uniform_each_(self, self.parameters(), uniform_bound(self.hidden_size),
+        uniform_each_(self, self.parameters(), inverse_root_fan(self.hidden_size),
                       reset_generator(self, seed, generator))
 
 
