@@ -576,8 +576,8 @@ def test_transformer_keeps_float32():
     (lambda: nn.TransformerEncoderLayer(4, 2, batch_first="yes"), TypeError, "batch_first"),
     (lambda: nn.TransformerEncoderLayer(4, 2, 6)(QUERY[..., :3]), ValueError, "src"),
     (lambda: nn.TransformerEncoder("layer", 2), TypeError, "encoder_layer"),
-    (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2), 0), ValueError,
-     "num_layers"),
+    (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2), -1), ValueError,
+     "num_layers"),  # (0 is built, as PyTorch's)
 ])
 def test_transformer_bad_input_is_one_line_naming_it(call, error, words):
     with pytest.raises(error) as caught:

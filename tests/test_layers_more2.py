@@ -489,8 +489,8 @@ def test_instance_norm_warns_but_normalises_when_channels_differ_without_affine(
      r"local_response_norm: size .* at least 1, got 0"),
     (lambda: F.local_response_norm(SEQ, 2.5), TypeError,
      r"local_response_norm: size must be an int, got float 2.5"),
-    (lambda: nn.LocalResponseNorm(0), ValueError,
-     r"LocalResponseNorm: size must be a positive int, got 0"),
+    (lambda: nn.LocalResponseNorm(-1), ValueError,  # (0 is built, as PyTorch's)
+     r"LocalResponseNorm: size must be a non-negative int, got -1"),
     (lambda: F.bilinear(X1, X2[0], WB), RuntimeError,
      r"bilinear: input1 of shape \(2, 3, 4\) and input2 of shape \(3, 2\) must have as many "
      r"dimensions"),

@@ -46,7 +46,7 @@ CASES = [
     ("Linear", (4, 0), {}, [_x("B", 4)], True),
     ("Linear", (0, 3), {"bias": False}, [_x("B", 0)], True),
     ("Linear", (4, 3), {}, [_x("B", 4)], True),
-    ("Bilinear", (2, 0, 4), {}, [_x("B", 2), _x("B", 0)], False),  # (torch: no reshape)
+    ("Bilinear", (2, 0, 4), {}, [_x("B", 2), _x("B", 0)], False),  # (torch: no reshape; below)
     ("Bilinear", (2, 3, 0), {}, [_x("B", 2), _x("B", 3)], True),
     ("LayerNorm", (0,), {}, [_x("B", 0)], True),
     ("LayerNorm", ((2, 0),), {"bias": False}, [_x("B", 2, 0)], True),
@@ -83,6 +83,17 @@ CASES = [
     ("MultiheadAttention", (4, 2), {"kdim": 3, "vdim": 5, "batch_first": True},
      [_x("B", 2, 4), _x("B", 2, 3), _x("B", 2, 5)], True),
     ("TransformerEncoderLayer", (4, 2, 8), {"dropout": 0.0}, [_x(2, "B", 4)], True),
+    ("MultiheadAttention", (4, 1), {"kdim": 0, "vdim": 0},
+     [_x(2, "B", 4), _x(3, "B", 0), _x(3, "B", 0)], True),
+    ("TransformerEncoderLayer", (4, 2, 0), {"dropout": 0.0}, [_x(2, "B", 4)], True),
+    ("TransformerDecoderLayer", (4, 2, 0), {"dropout": 0.0}, [_x(2, "B", 4), _x(3, "B", 4)],
+     True),
+    ("Transformer", (4, 2, 1, 1, 0), {"dropout": 0.0}, [_x(3, "B", 4), _x(2, "B", 4)], True),
+    # (built as PyTorch's, whose forward refuses: no first layer to look at; ours below)
+    ("Transformer", (4, 2, 0, 1, 8), {}, [], False),
+    ("Transformer", (4, 2, 1, 0, 8), {}, [], False),
+    ("LocalResponseNorm", (0,), {}, [], False),
+    ("ChannelShuffle", (0,), {}, [], False),
     # a cluster of hidden size 4 // 16 = 0, and no input features at all
     ("AdaptiveLogSoftmaxWithLoss", (4, 10, [3, 6]), {}, [_x("B", 4), _i("B")], True),
     ("AdaptiveLogSoftmaxWithLoss", (0, 10, [3, 6]), {}, [_x("B", 0), _i("B")], True),
@@ -208,6 +219,55 @@ def test_a_lazy_layer_reads_a_size_of_0_from_its_input_as_pytorchs(torch64, name
     assert repr(ours) == repr(theirs)
     assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
         k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+
+
+@pytest.mark.parametrize("batch", [(3,), (2, 3), (0,)])
+def test_bilinear_of_no_second_features_is_its_definition_its_bias(batch):
+    weight, bias = tg.zeros(4, 2, 0, requires_grad=True), tg.tensor([0.5, -1.0, 2.0, 3.0],
+                                                                     requires_grad=True)
+    x1 = tg.tensor(RNG.standard_normal(batch + (2,)), requires_grad=True)
+    x2 = tg.zeros(*batch, 0, requires_grad=True)
+    layer = nn.Bilinear(2, 0, 4)
+    layer.weight.data, layer.bias.data = weight.data, bias.data
+    out = layer(x1, x2)  # (PyTorch's fails to reshape its empty rows)
+    definition = np.einsum("...i,oij,...j->...o", x1.numpy(), weight.numpy(), x2.numpy())
+    np.testing.assert_array_equal(out.numpy(), definition + bias.numpy())
+    assert tg.gradcheck(F.bilinear, [x1, x2, weight, bias])
+
+
+def test_a_stack_of_no_layers_is_its_final_norm_of_the_input():
+    norm = nn.LayerNorm(4)
+    norm.weight.data = tg.tensor([1.0, 2.0, -1.0, 0.5])
+    encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 0, norm=norm)
+    decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8), 0, norm=norm)
+    src = tg.tensor(RNG.standard_normal((3, 2, 4)), requires_grad=True)
+    memory = tg.tensor(RNG.standard_normal((5, 2, 4)))
+    np.testing.assert_array_equal(encoder(src).numpy(), norm(src).numpy())
+    np.testing.assert_array_equal(decoder(src, memory).numpy(), norm(src).numpy())
+    assert tg.gradcheck(lambda x: encoder(x), [src])
+    bare = nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2, 8), 0)
+    np.testing.assert_array_equal(bare(src).numpy(), src.numpy())
+    model = nn.Transformer(4, 2, 0, 1, 8, dropout=0.0)  # (its encoder: the norm alone)
+    tgt = tg.tensor(RNG.standard_normal((2, 2, 4)))
+    np.testing.assert_array_equal(model(src, tgt).numpy(),
+                                  model.decoder(tgt, model.encoder.norm(src)).numpy())
+    model = nn.Transformer(4, 2, 1, 0, 8, dropout=0.0)  # (its decoder: the norm alone)
+    np.testing.assert_array_equal(model(src, tgt).numpy(), model.decoder.norm(tgt).numpy())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, message", [
+    ("LocalResponseNorm", r"^local_response_norm: size is the number of channels in each "
+                          r"window and must be at least 1, got 0$"),
+    ("ChannelShuffle", r"^channel_shuffle: groups is the number of groups .* got 0$"),
+])
+def test_a_layer_of_size_0_that_pytorch_builds_refuses_its_forward_in_one_line(torch64, name,
+                                                                              message):
+    x = RNG.standard_normal((2, 4, 3))
+    with pytest.raises(RuntimeError):
+        getattr(torch64.nn, name)(0)(torch64.tensor(x))
+    with pytest.raises(RuntimeError, match=message):
+        getattr(nn, name)(0)(tg.tensor(x))
 
 
 @pytest.mark.parametrize("make, message", [

@@ -10,6 +10,7 @@ inputs.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -151,9 +152,9 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
             raise ShapeError(f"{where}: {name} has {x.shape[-1]} features (shape {x.shape}), "
                              f"but the weight of shape {weight.shape} takes "
                              f"{weight.shape[axis]}")
-    lead = input1.shape[:-1]
-    out = tg.einsum("ni,oij,nj->no", input1.reshape((-1, input1.shape[-1])), weight,
-                    input2.reshape((-1, input2.shape[-1]))).reshape(lead + (weight.shape[0],))
+    lead, rows = input1.shape[:-1], math.prod(input1.shape[:-1])  # (rows: -1 fails at 0)
+    out = tg.einsum("ni,oij,nj->no", input1.reshape((rows, input1.shape[-1])), weight,
+                    input2.reshape((rows, input2.shape[-1]))).reshape(lead + (weight.shape[0],))
     if bias is None:
         return out
     bias = _as_tensor(where, bias, weight, "bias")

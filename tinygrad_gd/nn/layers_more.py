@@ -121,7 +121,8 @@ class LocalResponseNorm(Module):
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
                  k: float = 1.0) -> None:
         super().__init__()
-        self.size = _check_features(size, "size", "LocalResponseNorm")
+        # (0 built, as PyTorch's; the forward refuses it in one line)
+        self.size = _check_features(size, "size", "LocalResponseNorm", empty=True)
         for name, value in (("alpha", alpha), ("beta", beta), ("k", k)):
             number("LocalResponseNorm", name, value)
         self.alpha, self.beta, self.k = alpha, beta, k  # (as given: PyTorch's repr shows them)
@@ -258,7 +259,8 @@ class ChannelShuffle(Module):
 
     def __init__(self, groups: int) -> None:
         super().__init__()
-        self.groups = _check_features(groups, "groups", "ChannelShuffle")
+        # (0 built, as PyTorch's; the forward refuses it in one line)
+        self.groups = _check_features(groups, "groups", "ChannelShuffle", empty=True)
 
     def forward(self, input: Any) -> Tensor:
         return channel_shuffle(input, self.groups)

@@ -72,8 +72,9 @@ class MultiheadAttention(Module):
         if self.embed_dim % self.num_heads:
             raise ValueError(f"{where}: embed_dim {embed_dim} must be divisible by num_heads "
                              f"{num_heads} (each head takes embed_dim // num_heads features)")
-        self.kdim = self.embed_dim if kdim is None else _check_features(kdim, "kdim", where)
-        self.vdim = self.embed_dim if vdim is None else _check_features(vdim, "vdim", where)
+        self.kdim, self.vdim = (self.embed_dim if dim is None else  # (0: PyTorch builds it)
+                                _check_features(dim, name, where, empty=True)
+                                for dim, name in ((kdim, "kdim"), (vdim, "vdim")))
         self._qkv_same_embed_dim = self.kdim == self.embed_dim == self.vdim
         _check_probability(where, dropout, "an attention weight", "dropout")
         self.dropout = dropout
@@ -158,7 +159,7 @@ def _check_layer_arguments(where: str, d_model: Any, nhead: Any, dim_feedforward
     if d_model % _check_features(nhead, "nhead", where):
         raise ValueError(f"{where}: d_model {d_model} must be divisible by nhead {nhead} "
                          f"(each head takes d_model // nhead features)")
-    _check_features(dim_feedforward, "dim_feedforward", where)
+    _check_features(dim_feedforward, "dim_feedforward", where, empty=True)
     _check_probability(where, dropout, "an entry", "dropout")
     _activation(where, activation)
     number(where, "layer_norm_eps", layer_norm_eps, 0)
@@ -242,7 +243,7 @@ def _clones(where: str, name: str, layer: Any, kind: str, num_layers: Any,
     if norm is not None and not isinstance(norm, Module):
         raise TypeError(f"{where}: norm must be a Module (a LayerNorm) or None, got "
                         f"{type(norm).__name__}")
-    count = _check_features(num_layers, "num_layers", where)
+    count = _check_features(num_layers, "num_layers", where, empty=True)  # (0: PyTorch's)
     return ModuleList([copy.deepcopy(layer) for _ in range(count)])
 
 

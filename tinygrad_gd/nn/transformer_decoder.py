@@ -138,7 +138,7 @@ class TransformerDecoderLayer(Module):
 def _decoder_layer(decoder: Module) -> TransformerDecoderLayer | None:
     """The first layer of a TransformerDecoder of TransformerDecoderLayers (whose checks
     then name the caller), else None (a custom decoder checks its own inputs)."""
-    if isinstance(decoder, TransformerDecoder) and \
+    if isinstance(decoder, TransformerDecoder) and len(decoder.layers) and \
             isinstance(decoder.layers[0], TransformerDecoderLayer):
         return decoder.layers[0]
     return None
@@ -231,13 +231,13 @@ class Transformer(Module):
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
-            layers = _check_features(num_encoder_layers, "num_encoder_layers", where)
+            layers = _check_features(num_encoder_layers, "num_encoder_layers", where, empty=True)
             self.encoder = TransformerEncoder(TransformerEncoderLayer(
                 d_model, nhead, *options, dtype=resolved, generator=rng), layers, norm())
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
-            layers = _check_features(num_decoder_layers, "num_decoder_layers", where)
+            layers = _check_features(num_decoder_layers, "num_decoder_layers", where, empty=True)
             self.decoder = TransformerDecoder(TransformerDecoderLayer(
                 d_model, nhead, *options, dtype=resolved, generator=rng), layers, norm())
         start_parameters(self, None, rng, "_reset_parameters")  # (a subclass's too)
@@ -288,13 +288,13 @@ class Transformer(Module):
         hints = [False if h is None else check_flag(where, name, h) for name, h in
                  (("src_is_causal", src_is_causal), ("tgt_is_causal", tgt_is_causal))]
         memory_is_causal = check_flag(where, "memory_is_causal", memory_is_causal)
-        layers = getattr(self.encoder, "layers", None)
-        first = layers[0] if isinstance(self.encoder, TransformerEncoder) else None
-        if not isinstance(first, TransformerEncoderLayer):
+        layers = self.encoder.layers if isinstance(self.encoder, TransformerEncoder) else None
+        if layers is None or len(layers) and not isinstance(layers[0], TransformerEncoderLayer):
             return  # (a custom encoder: its memory's shape is its own)
-        _check_attention(where, first.self_attn, ("src", "src"), src, src,
-                         ("src_mask", src_mask, "src_key_padding_mask",
-                          src_key_padding_mask), ("src_is_causal", hints[0]), RuntimeError)
+        if len(layers):  # (none: the memory is src under the final norm, of its shape)
+            _check_attention(where, layers[0].self_attn, ("src", "src"), src, src,
+                             ("src_mask", src_mask, "src_key_padding_mask",
+                              src_key_padding_mask), ("src_is_causal", hints[0]), RuntimeError)
         decoder = _decoder_layer(self.decoder)
         if decoder is not None:
             decoder._check(where, tgt, src, tgt_mask, memory_mask, tgt_key_padding_mask,
