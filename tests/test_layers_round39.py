@@ -14,7 +14,12 @@ in one line, seeded nonzero layers unchanged, a lazy norm's reset_running_stats 
 first call refused, and scale_grad_by_freq (embedding, embedding_bag's 'sum' and 'mean')
 against central finite differences (float64) of its definition: each row's gradient
 divided by how often its index occurs (PyTorch 2.13's CPU embedding_bag divides some rows
-by another index's count, pytorch#190063: compared with torch's embedding summed by bag).
+by another index's count, pytorch#190063: compared with torch's embedding summed by bag),
+with per_sample_weights, include_last_offset, a 2-D input, empty bags, float32, a non-leaf
+weight and max_norm. The review's mends: lazy layers built or loaded at size 0 (as torch's),
+one zero-fan rule for every init, the seeded bound at fans 2, 3, 7 against 1/math.sqrt(fan),
+zero sizes of attention and transformers, bilinear with 0 features, an optimizer's step on
+zero-size parameters.
 """
 from __future__ import annotations
 
@@ -474,3 +479,103 @@ def test_embedding_bag_scale_grad_by_freq_is_torchs_embedding_summed_by_bag(torc
     F.embedding_bag(tg.as_tensor(INDICES), ours, tg.as_tensor(OFFSETS), mode=mode,
                     scale_grad_by_freq=True).sum().backward()
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-14)
+
+
+def _bags_definition(weight, indices, offsets, mode, per_sample_weights=None,
+                     include_last_offset=False):
+    """embedding_bag written out for any cut: bag b is indices[starts[b]:ends[b]], each row
+    times its per-sample weight, summed (or averaged; an empty bag gives zeros)."""
+    starts = list(offsets[:-1] if include_last_offset else offsets)
+    ends = list(offsets[1:]) + ([] if include_last_offset else [len(indices)])
+    scale = np.ones(len(indices)) if per_sample_weights is None else per_sample_weights
+    bags = []
+    for start, end in zip(starts, ends):
+        total = sum((scale[k] * weight[indices[k]] for k in range(start, end)),
+                    np.zeros(weight.shape[1]))
+        bags.append(total / max(end - start, 1) if mode == "mean" else total)
+    return np.stack(bags)
+
+
+SCALED_BAGS = {  # name: (indices, offsets, mode, per_sample_weights, include_last_offset)
+    "per_sample_weights": (INDICES, OFFSETS, "sum", RNG.standard_normal(len(INDICES)), False),
+    "include_last_offset": (INDICES, np.array([0, 3, 5, 7]), "mean", None, True),
+    "empty bags in mean": (INDICES, np.array([0, 3, 3, 5, 7]), "mean", None, False),
+    "2-D input": (INDICES[:6], np.array([0, 3]), "mean", None, False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCALED_BAGS))
+def test_embedding_bag_scale_grad_by_freq_with_each_option(case):
+    indices, offsets, mode, weights, last = SCALED_BAGS[case]
+    weight = tg.tensor(WEIGHT, requires_grad=True)
+    given = tg.as_tensor(indices.reshape(2, 3)) if case == "2-D input" else tg.as_tensor(indices)
+    out = F.embedding_bag(given, weight, None if case == "2-D input" else tg.as_tensor(offsets),
+                          mode=mode, scale_grad_by_freq=True, include_last_offset=last,
+                          per_sample_weights=None if weights is None else tg.tensor(weights))
+    definition = lambda w: _bags_definition(w, indices, offsets, mode, weights, last)  # noqa
+    np.testing.assert_allclose(out.numpy(), definition(WEIGHT), rtol=1e-13, atol=1e-15)
+    cotangent = RNG.standard_normal(out.shape)
+    out.backward(tg.tensor(cotangent))
+    plain = _central_differences(definition, WEIGHT, cotangent)
+    np.testing.assert_allclose(weight.grad.numpy(), _per_count(plain, indices), atol=1e-8)
+
+
+def test_embedding_bag_scale_grad_by_freq_in_float32_through_a_non_leaf_and_max_norm():
+    leaf = tg.tensor(WEIGHT.astype(np.float32), requires_grad=True)
+    out = F.embedding_bag(tg.as_tensor(INDICES), leaf * 2.0, tg.as_tensor(OFFSETS), mode="sum",
+                          scale_grad_by_freq=True)
+    assert out.dtype == np.float32
+    out.sum().backward()  # (d(2w)/dw = 2: the non-leaf's gradient reaches the leaf scaled)
+    ones = np.ones((len(OFFSETS), 2))
+    plain = _central_differences(lambda w: _bag_definition(w, "sum"), WEIGHT, ones)
+    assert leaf.grad.dtype == np.float32
+    np.testing.assert_allclose(leaf.grad.numpy(), 2 * _per_count(plain, INDICES), rtol=1e-6)
+    renormed = tg.tensor(WEIGHT * 3, requires_grad=True)  # (rows of norm above 1, one below)
+    out = F.embedding_bag(tg.as_tensor(INDICES), renormed, tg.as_tensor(OFFSETS), max_norm=1.0,
+                          mode="mean", scale_grad_by_freq=True)
+    used = np.unique(INDICES)
+    np.testing.assert_allclose(np.linalg.norm(renormed.numpy()[used], axis=1), np.minimum(
+        np.linalg.norm(WEIGHT[used] * 3, axis=1), 1.0), rtol=1e-6)
+    np.testing.assert_allclose(out.numpy(), _bag_definition(renormed.numpy(), "mean"),
+                               rtol=1e-13)  # (the rows as rescaled in place)
+    out.sum().backward()
+    plain = _central_differences(lambda w: _bag_definition(w, "mean"), WEIGHT, ones)
+    np.testing.assert_allclose(renormed.grad.numpy(), _per_count(plain, INDICES), atol=1e-8)
+
+
+def test_torch_style_embedding_bag_scale_grad_by_freq_is_the_functional_ones():
+    weight, theirs = (tg.tensor(WEIGHT, requires_grad=True) for _ in range(2))
+    tg.embedding_bag(weight, tg.as_tensor(INDICES), tg.as_tensor(OFFSETS), True, 1)[0].sum() \
+        .backward()
+    F.embedding_bag(tg.as_tensor(INDICES), theirs, tg.as_tensor(OFFSETS), mode="mean",
+                    scale_grad_by_freq=True).sum().backward()
+    np.testing.assert_array_equal(weight.grad.numpy(), theirs.grad.numpy())
+    unscaled = tg.tensor(WEIGHT, requires_grad=True)  # (the flag is passed: row 1, 3 times)
+    tg.embedding_bag(unscaled, tg.as_tensor(INDICES), tg.as_tensor(OFFSETS), False, 1)[0].sum() \
+        .backward()
+    np.testing.assert_allclose(weight.grad.numpy()[1] * 3, unscaled.grad.numpy()[1], rtol=1e-14)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_an_optimizer_steps_on_zero_size_parameters_as_pytorchs(torch64, name):
+    ours, theirs = nn.Linear(0, 3), torch64.nn.Linear(0, 3)
+    ours.bias.data = tg.tensor([0.5, -1.0, 2.0])
+    with torch64.no_grad():
+        theirs.bias.copy_(torch64.tensor([0.5, -1.0, 2.0]))
+    mine = getattr(tg.optim, name)(ours.parameters(), lr=0.1, weight_decay=0.01)
+    pytorchs = getattr(torch64.optim, name)(theirs.parameters(), lr=0.1, weight_decay=0.01)
+    for _ in range(2):
+        mine.zero_grad(), pytorchs.zero_grad()
+        (ours(tg.ones(2, 0)) ** 2).sum().backward()
+        (theirs(torch64.ones(2, 0)) ** 2).sum().backward()
+        mine.step(), pytorchs.step()
+    assert ours.weight.shape == tuple(theirs.weight.shape) == (3, 0)
+    np.testing.assert_allclose(ours.bias.numpy(), theirs.bias.detach().numpy(), rtol=1e-12)
+
+
+def test_non_dynamically_quantizable_linear_is_at_pytorchs_path():
+    from tinygrad_gd.nn.modules.linear import Linear, NonDynamicallyQuantizableLinear
+    out_proj = nn.MultiheadAttention(4, 2).out_proj
+    assert type(out_proj) is NonDynamicallyQuantizableLinear and isinstance(out_proj, Linear)
+    assert Linear is nn.Linear

@@ -83,7 +83,9 @@ def embedding_bag(weight: Any, indices: Any, offsets: Any, scale_grad_by_freq: b
     and torch's integer mode (0 'sum', 1 'mean', 2 'max'; or the names), giving torch's four
     tensors: the bags' rows; offset2bag (each index's bag); bag_size (entries counted per
     bag, 0s for 'sum'); max_indices (per bag and feature the row that is the max for 'max',
-    bag_size for 'mean', 0s for 'sum'). The last three are int64, without gradient."""
+    bag_size for 'mean', 0s for 'sum'). The last three are int64, without gradient.
+    scale_grad_by_freq=True ('sum' and 'mean'): each row's gradient divided by how often
+    its index occurs in `indices`, as F.embedding_bag's."""
     name = "embedding_bag"
     if not isinstance(mode, str):
         code = integer(name, "mode (0 sum, 1 mean, 2 max; or the name)", mode)

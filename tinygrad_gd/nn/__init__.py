@@ -12,6 +12,8 @@
     global_hooks.py  the hooks of every module at once (PyTorch's {id: hook} dicts), run
                    before a module's own; `modules/module.py` registers them
                    (register_module_forward_hook and kin); `modules`: torch.nn.modules's path
+                   (`modules/linear.py`: torch.nn.modules.linear's, with
+                   NonDynamicallyQuantizableLinear)
     module_state.py  what state_dict (prefix=, destination=, keep_vars=) and
                    load_state_dict (strict=, assign=) do; IncompatibleKeys, StateDictError
     registration.py  the rules for names and for what may be assigned to a parameter's
