@@ -513,7 +513,8 @@ def test_instance_norm_warns_but_normalises_when_channels_differ_without_affine(
     (lambda: F.channel_shuffle(IMG[0, 0], 1), RuntimeError,
      r"channel_shuffle: expected input .* more than 2 dimensions, got shape \(3, 2\)"),
     (lambda: F.channel_shuffle(IMG, 2.0), TypeError, r"channel_shuffle: groups must be an int"),
-    (lambda: nn.ChannelShuffle(0), ValueError, r"ChannelShuffle: groups must be a positive"),
+    (lambda: nn.ChannelShuffle(-1), ValueError,  # (0 is built, as PyTorch's)
+     r"ChannelShuffle: groups must be a non-negative int, got -1"),
     (lambda: nn.Softmax2d()(SEQ[0]), ValueError,
      r"Softmax2d\(\): expected input of shape \(batch, C, height, width\) or \(C, height, "
      r"width\), got shape \(3, 5\)"),
