@@ -223,9 +223,9 @@ def test_transformer_layers_and_stacks_refuse_their_arguments_alike(kind):
     with pytest.raises(TypeError, match=rf"^Transformer{kind}: norm must be a Module \(a "
                                         rf"LayerNorm\) or None, got int$"):
         stack_class(layer, 2, norm=3)
-    with pytest.raises(ValueError, match=rf"^Transformer{kind}: num_layers must be a positive "
-                                         rf"int, got 0$"):
-        stack_class(layer, 0)
+    with pytest.raises(ValueError, match=rf"^Transformer{kind}: num_layers must be a "
+                                         rf"non-negative int, got -1$"):  # (0: PyTorch's)
+        stack_class(layer, -1)
     stack = stack_class(layer, np.int64(2))
     assert stack.num_layers == 2 and type(stack.num_layers) is int and len(stack.layers) == 2
     assert stack.layers[0] is not layer and stack.layers[0] is not stack.layers[1]
