@@ -99,9 +99,10 @@ class LazyModuleMixin:
         return any(is_lazy(value) for value in vars(self).values())
 
     def _built(self) -> bool:
-        """Whether the size is known (inferred from an input or loaded), 0 too: the one
-        test of it (a norm without affine or running statistics has no tensor to tell)."""
-        return vars(self).get("_lazy_built", True)
+        """Whether the size is known (inferred from an input or loaded), 0 too, and every
+        tensor has values: the one test of it (the flag: a norm without affine or running
+        statistics has no tensor to tell; a partial load leaves some without values)."""
+        return vars(self).get("_lazy_built", True) and not self.has_uninitialized_params()
 
     def reset_parameters(self, *, seed: Any = None, generator: Any = None) -> None:
         """Nothing before the first call (no values to draw into), as PyTorch's; then the
