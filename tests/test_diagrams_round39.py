@@ -221,3 +221,91 @@ def test_a_modules_hook_that_first_changes_in_a_later_pass_is_named(tmp_path, cl
     said = " ".join(_nodes(_svg(loss, tmp_path, "later", mode="backward", model=net,
                                 open_modules=True))["fc1.weight"])
     assert "hook" not in said and "(accumulated)" in said, said
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Which of a leaf's post-accumulate-grad hooks its .grad holds a change of, and whether
+#    the user set .grad since (mends of this round's removed-hook wording)
+
+
+def _look(w, loss, tmp_path, tag: str) -> list[str]:
+    """What w's node says in both views, its .grad against 3 × 2w (d/dw sum w² tripled)."""
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * w.numpy())
+    return [_said(loss, tmp_path, f"{tag}-{mode}", mode) for mode in ("backward", "forward")]
+
+
+def test_a_hook_that_removes_itself_is_named_as_removed(tmp_path):
+    """A one-shot hook: it triples .grad, then removes itself inside its own run (it read
+    `(accumulated)`: nothing was added up)."""
+    _hookless_session()
+    w, box = tg.Tensor([1.0, 2.0], requires_grad=True, name="w"), {}
+
+    def once(p):
+        p.grad = p.grad * 3
+        box["handle"].remove()
+    box["handle"] = w.register_post_accumulate_grad_hook(once)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    for said in _look(w, loss, tmp_path, "once"):
+        assert _REMOVED in said and "(accumulated" not in said, said
+
+
+@pytest.mark.parametrize("after", ["stays", "registered"])
+def test_a_removed_hook_is_named_so_beside_a_look_only_one(tmp_path, after):
+    """The tripling hook removed, a look-only one on w (kept, or registered after): the
+    change is the removed one's (it read `changed by its hook`, naming the look-only one)."""
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    seen = []
+    tripling = w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 3))
+    if after == "stays":
+        w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.numpy()))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    tripling.remove()
+    if after == "registered":
+        w.register_post_accumulate_grad_hook(lambda p: seen.append(p.grad.numpy()))
+    for said in _look(w, loss, tmp_path, after):
+        assert _REMOVED in said, said
+    loss.backward(retain_graph=True)  # (the look-only hook sees 6w + 2w; the change still held)
+    np.testing.assert_allclose(seen[-1], 4 * 2 * w.numpy())
+    said = _said(loss, tmp_path, after + "-again", "backward")
+    assert _REMOVED in said, said
+
+
+def test_a_live_hook_and_a_removed_one_are_both_named(tmp_path):
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    tripling = w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 3))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)  # (.grad 6w)
+    tripling.remove()
+    w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 2))
+    loss.backward(retain_graph=True)  # (.grad (6w + 2w) × 2)
+    np.testing.assert_allclose(w.grad.numpy(), (3 * 2 + 2) * 2 * w.numpy())
+    said = _said(loss, tmp_path, "both", "backward")
+    assert "(changed by its hook and one now removed, or from other backward() calls)" \
+        in said, said
+
+
+@pytest.mark.parametrize("removed", [True, False])
+def test_a_grad_the_user_set_is_not_the_hooks(tmp_path, removed):
+    """`w.grad = [5, 5]` after a tripling hook's pass: the hook's change is not in it, live
+    or removed; it reads as a `.grad` set by hand with no hook ever does, `(from other
+    backward() calls)`, and so after another pass adds 2w to it (a removed hook)."""
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    handle = w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 3))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    if removed:
+        handle.remove()
+    w.grad = tg.Tensor([5.0, 5.0])
+    for mode in ("backward", "forward"):
+        said = _said(loss, tmp_path, mode, mode)  # (the forward view's adds this output's)
+        assert "(from other backward() calls" in said and "hook" not in said, said
+    if removed:
+        loss.backward(retain_graph=True)
+        np.testing.assert_allclose(w.grad.numpy(), 5 + 2 * w.numpy())
+        said = _said(loss, tmp_path, "again", "backward")
+        assert "(from other backward() calls)" in said and "hook" not in said, said

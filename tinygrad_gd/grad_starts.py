@@ -14,6 +14,7 @@ do, and at drawing time: nothing on the common path.
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -28,9 +29,12 @@ keeping = threading.Lock()
 _started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
 _node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
 # leaf with post-accumulate hooks -> (stamp its .grad started at, the write clock after its
-# hooks last ran: a write into .grad later is the user's)
+# hooks last ran: a write into .grad later is the user's, a reference to the .grad they left:
+# another is one the user set, `w.grad = ...`, which holds no change of theirs)
 _post_started = ByIdentity()
-_post_changed = ByIdentity()  # leaf -> stamp of the last .grad its post-accumulate hooks changed
+# leaf -> (stamp of the last .grad its post-accumulate hooks changed, the keys of the hooks that
+# changed it since it started: those removed since are named so)
+_post_changed = ByIdentity()
 
 
 def differs(got: Any, sent: Any) -> bool:
@@ -92,28 +96,34 @@ def node_changed_at(node: Any) -> int:
 
 def post_start(leaf: Any, earlier: Any) -> int:
     """The stamp `leaf.grad`, before this addition `earlier`, starts at for its own
-    post-accumulate-grad hooks: this pass's where it was None, none was noted, or the user
-    zeroed it in place since the hooks last ran (outside a pass, backward(inputs=...)'s:
-    after every one so far)."""
+    post-accumulate-grad hooks: this pass's where it was None, none was noted, the user set
+    another `.grad` or zeroed it in place since the hooks last ran (outside a pass,
+    backward(inputs=...)'s: after every one so far)."""
     noted = _post_started.get(leaf)
-    if earlier is None or noted is None or zeroed_since(earlier, noted[1]):
+    if earlier is None or noted is None or zeroed_since(earlier, noted[1]) \
+            or noted[2] is None or noted[2]() is not earlier:
         return grad_stamp() or next_stamp()
     return noted[0]
 
 
-def keep_post_change(leaf: Any, start: int, added: Any) -> None:
+def keep_post_change(leaf: Any, start: int, added: Any, touched: frozenset = frozenset()) -> None:
     """`leaf`'s post-accumulate-grad hooks ran on `added`, its new `.grad` from `start` on:
     kept whether they changed it (set another `.grad` of other numbers, or wrote into it;
-    compared without a copy) and when they ran."""
+    compared without a copy), which of them did (`touched`: the keys of those that set or
+    wrote `.grad`), when they ran and the `.grad` they left."""
     now = leaf._grad
     if now is not None and (now is not added and differs(added, now) or written(added)):
         with keeping:
-            _post_changed.set(leaf, grad_stamp() or next_stamp())
-    _post_started.set(leaf, (start, writes[0]))
+            last = _post_changed.get(leaf)
+            before = last[1] if last is not None and last[0] >= start else frozenset()
+            _post_changed.set(leaf, (grad_stamp() or next_stamp(), before | touched))
+    _post_started.set(leaf, (start, writes[0], None if now is None else weakref.ref(now)))
 
 
-def post_changed_into(leaf: Any) -> bool:
-    """Whether `leaf`'s post-accumulate-grad hooks changed its `.grad` as it is now."""
-    noted, stamp = _post_started.get(leaf), _post_changed.get(leaf, 0)
-    return noted is not None and stamp > 0 and stamp >= noted[0] \
-        and not zeroed_since(leaf._grad, noted[1])
+def post_changers(leaf: Any) -> frozenset:
+    """The keys of `leaf`'s post-accumulate-grad hooks (on it or removed since) whose change
+    its `.grad` as it is now holds: empty where none does (set by the user since, cleared)."""
+    noted, (stamp, keys) = _post_started.get(leaf), _post_changed.get(leaf, (0, frozenset()))
+    held = noted is not None and stamp > 0 and stamp >= noted[0] and noted[2] is not None \
+        and noted[2]() is leaf._grad and not zeroed_since(leaf._grad, noted[1])
+    return keys if held else frozenset()

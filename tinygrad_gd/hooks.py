@@ -63,7 +63,7 @@ _retained = ByIdentity()
 _ELSEWHERE = "its old version's"
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
 # leaf -> True: its post-accumulate-grad hooks, all removed, left a change its .grad holds;
-# its passes go on noting where .grad starts until the change is gone (`removed_post_change`)
+# its passes go on noting where .grad starts until the change is gone (`removed_post_changes`)
 _post_removed = ByIdentity()
 _node_hooks = ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
 _sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
@@ -152,18 +152,21 @@ def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
 def changed_into(tensor: Any, holder: Any) -> bool:
     """Whether a hook of the user's on `tensor` changed numbers in a pass whose gradient
     `holder`'s `.grad` holds: one from the pass that started it (`_started`) on. A hook
-    run after `tensor`'s `.grad` is added to counts for its own where it changed `.grad`."""
+    run after `tensor`'s `.grad` is added to counts for its own where it changed `.grad`
+    and is on it still (one removed since: `removed_post_changes`)."""
     sent = _sent.get(tensor)
     return has_user_hooks(tensor) and (
         sent is not None and held_by(sent.changed_at, holder)
-        or tensor is holder and grad_starts.post_changed_into(tensor))
+        or tensor is holder and bool(grad_starts.post_changers(tensor)
+                                     & (_post_accumulate.get(tensor) or {}).keys()))
 
 
-def removed_post_change(leaf: Any) -> bool:
-    """Whether `leaf.grad` holds a change of post-accumulate-grad hooks since removed (none
-    is on it now): the diagrams name them, `its hook, now removed`."""
-    return bool(_post_removed._entries) and bool(_post_removed.get(leaf)) \
-        and not _post_accumulate.get(leaf) and grad_starts.post_changed_into(leaf)
+def removed_post_changes(leaf: Any) -> int:
+    """How many post-accumulate-grad hooks removed since (from `leaf`; others may be on it)
+    changed the `.grad` it holds: the diagrams name them, `its hook, now removed`."""
+    changers = grad_starts.post_changers(leaf) if _post_removed._entries \
+        or _post_accumulate.get(leaf) else frozenset()
+    return len(changers - (_post_accumulate.get(leaf) or {}).keys())
 
 
 def node_changed_into(node: Any, holder: Any) -> bool:
@@ -281,8 +284,8 @@ def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandl
                 kept.discard(tensor)
                 if kept is _hooks:  # (what hooks no longer on it sent: not kept)
                     _sent.discard(tensor)
-                elif kept is _post_accumulate and grad_starts.post_changed_into(tensor):
-                    _post_removed.set(tensor, True)  # (its change outlives it in .grad)
+                elif kept is _post_accumulate:  # (its change may outlive it in .grad)
+                    _note_removed_change(tensor)
     return RemovableHandle(remove, key)
 
 
@@ -339,21 +342,47 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                 added._data = laid_out
         tensor._grad = added
         tensor._grad_at = writes[0]  # the write clock: when .grad was last set
-    if _post_accumulate._entries and _post_accumulate.get(tensor):
+    hooked = _post_accumulate._entries and _post_accumulate.get(tensor)
+    if hooked or _post_removed._entries and _post_removed.get(tensor):  # (a removed hook's
+        # change: kept while this .grad goes on from the one it changed)
         start = grad_starts.post_start(tensor, earlier)  # (a hook's change held: `changed_into`)
-        for hook in list(_post_accumulate.get(tensor, {}).values()):
-            returned = hook(tensor)  # (the tensor itself is let through, as PyTorch lets
-            if returned is not None and returned is not tensor:  # `p.add_(...)` through)
-                raise (RuntimeError if isinstance(returned, engine.Tensor) else TypeError)(
-                    f"register_post_accumulate_grad_hook: a hook returned "
-                    f"{type(returned).__name__} {returned!r:.40}; it gets the tensor, reads "
-                    f"or updates it, and returns None (PyTorch's rule)")
-        grad_starts.keep_post_change(tensor, start, added)
-    elif _post_removed._entries and _post_removed.get(tensor):  # (a removed hook's change:
-        # held while this .grad goes on from the one it changed, gone where that was cleared)
-        grad_starts.keep_post_change(tensor, grad_starts.post_start(tensor, earlier), added)
-        if not grad_starts.post_changed_into(tensor):
-            _post_removed.discard(tensor)
+        touched = _post_hooks_run(tensor, added, hooked) if hooked else frozenset()
+        grad_starts.keep_post_change(tensor, start, added, touched)
+        if not _post_accumulate.get(tensor):  # (none on it now: one may have removed itself)
+            _note_removed_change(tensor)
+
+
+def _post_hooks_run(leaf: Any, added: Any, hooked: dict) -> frozenset:
+    """`leaf`'s post-accumulate-grad hooks run after `added` became its `.grad`: the keys of
+    those that set `.grad` or wrote into it (whose change, if any, is theirs)."""
+    touched = set()
+    for key, hook in list(hooked.items()):
+        before = leaf._grad
+        versions_before = _versions(before, added)
+        returned = hook(leaf)  # (the tensor itself is let through, as PyTorch lets
+        if returned is not None and returned is not leaf:  # `p.add_(...)` through)
+            raise (RuntimeError if isinstance(returned, engine.Tensor) else TypeError)(
+                f"register_post_accumulate_grad_hook: a hook returned "
+                f"{type(returned).__name__} {returned!r:.40}; it gets the tensor, reads "
+                f"or updates it, and returns None (PyTorch's rule)")
+        if leaf._grad is not before or _versions(before, added) != versions_before:
+            touched.add(key)
+    return frozenset(touched)
+
+
+def _versions(*tensors: Any) -> tuple:
+    """The version counters' values of `tensors` (0 for one never read or written, or None:
+    its counter is made at the first read)."""
+    return tuple(0 if t is None or t._version is None else t._version[0] for t in tensors)
+
+
+def _note_removed_change(leaf: Any) -> None:
+    """`leaf` has no post-accumulate-grad hook now: its passes go on noting where `.grad`
+    starts while it holds a change of one removed (`_post_removed`), and stop once not."""
+    if grad_starts.post_changers(leaf):
+        _post_removed.set(leaf, True)
+    else:
+        _post_removed.discard(leaf)
 
 
 def register_prehook(node: Any, hook: Callable) -> RemovableHandle:

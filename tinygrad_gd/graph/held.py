@@ -5,7 +5,7 @@ The drawing works out each gradient again with no hook (so that it changes no `.
 tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) read against
 this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed", or a hook
 of the user's on the tensor (a post-accumulate-grad hook removed since whose change `.grad`
-holds: `its hook, now removed`, `hooks.removed_post_change`). Where a hook the drawing does
+holds: `its hook, now removed`, `hooks.removed_post_changes`). Where a hook the drawing does
 not run changed the gradient on its way (`hooked_upstream`: a hook on a later tensor or
 node, a module's backward hooks), that hook is named as drawn, its name cut as short as
 tells it apart (`changed by a hook on h, or from other backward() calls`: a hook's factor
@@ -118,14 +118,24 @@ def _hooked_words(drawing: Any, i: int) -> str:
              or hooks.node_changed_into(tensors[j]._ctx, tensors[i])]
     modules = sorted({_module_place(drawing, node) for node in hookers if not isinstance(
         node, int) and hooks.node_changed_into(node, tensors[i])})
-    own = ("its hook" if hooks.changed_into(tensors[i], tensors[i]) else
-           "its hook, now removed" if hooks.removed_post_change(tensors[i]) else None)
+    own = _own_hooks(hooks.changed_into(tensors[i], tensors[i]),
+                     hooks.removed_post_changes(tensors[i]))
     places = [*([own] if own else []),
               *([f"{'a hook' if len(named) == 1 else 'hooks'} on {_listed(named)}"]
                 if named else []),
               *([f"{'a backward hook' if len(modules) == 1 else 'backward hooks'} of "
                  f"{_listed(modules)}"] if modules else [])]
     return f"changed by {', '.join(places)}, or from other backward() calls" if places else ""
+
+
+def _own_hooks(live: bool, removed: int) -> str:
+    """A tensor's own hooks that changed its `.grad`, as a cause names them: `its hook`, one
+    since removed `its hook, now removed`, both `its hook and one now removed`; "" for none."""
+    gone = "one" if removed == 1 else "some"
+    if live:
+        return f"its hook and {gone} now removed" if removed else "its hook"
+    return ("its hook, now removed" if removed == 1 else "its hooks, now removed") \
+        if removed else ""
 
 
 def _module_place(drawing: Any, node: Any) -> str:
