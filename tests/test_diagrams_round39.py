@@ -1,17 +1,21 @@
 """What a diagram's reader read wrongly (thirty-ninth round), read from the rendered views.
 
-- One tensor was `mul result #2` in the folded graph and `#14` on the step page: the folded
-  view numbered the results it drew, the step page all of them. A tensor's number is now
-  one thing, counted over every result of the graph in one order each view shares (from
-  the inputs up), so the folded view's last `mul result` is `#15` as on the step page,
-  the results a folded making hides counted too; a title that is one of a kind in the
-  whole graph stays unnumbered.
+- One tensor, the chain's last mul (`h * h`), was `mul result #3` in the folded graph
+  and `#15` on the step page: the folded view numbered the results it drew, the step page
+  all. A tensor's number is now one thing, counted over every result of the graph in one
+  order each view shares (from the inputs up), so the folded view's last `mul result` is
+  `#15` as on the step page, the results a folded making hides counted too; a title that
+  is one of a kind in the whole graph stays unnumbered.
 - A post-accumulate-grad hook's change still in `.grad` after the hook was removed read
   `(accumulated)`: it is named `changed by its hook, now removed, ...`, as long as `.grad`
   holds it (a later backward() adds to it), and no longer once `.grad` was cleared.
 - A module's look-only backward hooks no longer make every pass note where each `.grad`
   starts (that starts with the first pass they change numbers in): a hook that changes
   numbers only in its second run is named as before.
+- Mends: a hook that removed itself in its own run read `(accumulated)`; a removed hook
+  beside a look-only one read `changed by its hook`; a `.grad` the user set since read as
+  the hook's; a fold or module box hiding `add result #1-#7` beside a drawn `#8` said not
+  where they were: it says `holds add result #1-#7`.
 
 Numbers are checked against NumPy (a hand derivation written here).
 """
@@ -91,7 +95,7 @@ def test_a_tensor_has_one_number_in_the_folded_view_and_on_the_step_page(tmp_pat
     for title, data in folded.items():  # (the same tensor, the same title in both views)
         assert paged[title] == data, (title, data, paged[title])
     assert {"mul result #1", f"mul result #{_LINKS + 1}", f"tanh result #{_LINKS}"} \
-        <= set(folded), folded  # (both ends drawn; the folded view's last read `#4`)
+        <= set(folded), folded  # (both ends drawn; the folded view's last read `#3`)
     last = f"mul result #{_LINKS + 1}"
     assert any(f"the gradient of {last} is complete" in c for c in steps.captions)
     # one of a kind in the whole graph: unnumbered in both views
@@ -103,7 +107,8 @@ def test_a_tensor_has_one_number_in_the_folded_view_and_on_the_step_page(tmp_pat
 def test_a_result_after_a_folded_making_keeps_its_step_page_number(tmp_path):
     """Two chains of 13 ops joined by `sub`: the folded view draws each as one box titled by
     the input it makes (`input 1 of sub`), whose last `mul result` it does not show; the
-    `mul result` after them is counted with those all the same, #15 as on the step page."""
+    `mul result` after them is counted with those all the same, #15 as on the step page
+    (in the folded view it read `mul result`, unnumbered, at the round's start)."""
     x = tg.Tensor([1.0, 2.0], name="x")
     w1 = tg.Tensor([0.9, 1.1], requires_grad=True, name="w1")
     w2 = tg.Tensor([0.8, 1.2], requires_grad=True, name="w2")
@@ -309,3 +314,65 @@ def test_a_grad_the_user_set_is_not_the_hooks(tmp_path, removed):
         np.testing.assert_allclose(w.grad.numpy(), 5 + 2 * w.numpy())
         said = _said(loss, tmp_path, "again", "backward")
         assert "(from other backward() calls)" in said and "hook" not in said, said
+
+
+# ---------------------------------------------------------------------------------------
+# 5. A box that hides numbered results says which, where their title is drawn outside it
+
+
+def test_a_fold_says_which_numbered_results_it_holds(tmp_path):
+    """s = a + a + ... (8 adds), (s * s).sum() at max_nodes=6: `add result #8` is drawn,
+    #1-#7 folded away (the fold said only `16 more nodes folded`)."""
+    a = tg.Tensor([1.0, 2.0], requires_grad=True, name="a")
+    s = a
+    for _ in range(8):
+        s = s + a
+    nodes = _nodes(_svg((s * s).sum(), tmp_path, "adds", mode="backward", max_nodes=6))
+    np.testing.assert_allclose(s.numpy(), 9 * a.numpy())
+    assert "data [9, 18]" in nodes["add result #8"], nodes["add result #8"]  # (a × 9)
+    [fold] = [lines for title, lines in nodes.items() if title.endswith("more nodes folded")]
+    assert "holds add result #1-#7" in fold, fold
+
+
+def test_a_chain_fold_says_which_numbered_results_it_holds(tmp_path):
+    loss, muls, tanhs, _ = _chain()
+    nodes = _nodes(_svg(loss, tmp_path, "folded", mode="backward"))
+    [fold] = [lines for title, lines in nodes.items() if "nodes folded" in title]
+    drawn = {int(t.rsplit("#", 1)[1]) for t in nodes if t.startswith("mul result #")}
+    hidden = sorted(set(range(1, len(muls) + 1)) - drawn)  # (by hand: the muls not drawn)
+    assert hidden == list(range(hidden[0], hidden[-1] + 1)), hidden  # (one run, the middle)
+    assert f"holds mul result #{hidden[0]}-#{hidden[-1]}" in fold, fold
+    assert not any(line.startswith("holds exp") for line in fold), fold  # (none hidden)
+
+
+def test_module_boxes_say_which_numbered_results_they_hold(tmp_path):
+    """Three RNNCell calls folded, ((h + 1) * h).sum() after them: each call's box holds the
+    add inside it (#1, #2, #3 from the inputs up); the drawn `h + 1` is `add result #4`."""
+    tg.manual_seed(3)
+    cell = tg.nn.RNNCell(3, 4)
+    h, xs = tg.zeros(1, 4), tg.randn(3, 1, 3)
+    for t in range(3):
+        h = cell(xs[t], h)
+    loss = ((h + 1) * h).sum()
+    svg = tg.draw_graph(loss, mode="backward", model=cell).pipe(format="svg").decode()
+    nodes = _frame_nodes(svg)
+    entries = _list(h.numpy() + 1)[1:-1].replace(",", "")  # (a row drawn as a table)
+    assert f"data {entries}" in " ".join(nodes["add result #4"]), nodes["add result #4"]
+    boxes = [lines for lines in _all_nodes(svg) if lines[0] == "RNNCell"]
+    assert len(boxes) == 3, boxes
+    held = sorted(line for lines in boxes for line in lines if line.startswith("holds "))
+    assert held == ["holds add result #1", "holds add result #2", "holds add result #3"], held
+
+
+def _all_nodes(svg: str) -> list[list[str]]:
+    """Every node's lines of text (boxes of one title are several)."""
+    return [[(t.text or "").strip() for t in g.iter(_SVG + "text")]
+            for g in ET.fromstring(svg).iter(_SVG + "g")
+            if (g.get("class") or "").split()[:1] == ["node"]]
+
+
+def test_a_box_whose_title_is_drawn_nowhere_else_says_nothing_more(tmp_path):
+    """The 14-link chain at max_nodes=None: nothing folded, no `holds` line anywhere."""
+    loss, *_ = _chain()
+    svg = tg.draw_graph(loss, mode="backward", max_nodes=None).pipe(format="svg").decode()
+    assert not any(line.startswith("holds ") for lines in _all_nodes(svg) for line in lines)

@@ -146,12 +146,14 @@ output), or `its hook has not run yet`.
 `legend=True` adds a key of node styles: one table under the output (beside it, left to
 right), in reading order.
 
-Every fold states how many nodes it holds. Node ids number the nodes in a deterministic
-traversal, so the same computation gives byte-identical DOT. Every piece of user text
-goes into HTML-like labels with escaping, so no name can break or inject into the DOT
-source. In an SVG, the pointer resting on a node or an edge shows its tooltip: the label's
-text, what flows along an edge, and a tensor shown by a few entries listed in full (up to
-100 entries).
+Every fold states how many nodes it holds, and a fold or module box the numbered results of
+a title drawn outside it too (`holds add result #1-#7` beside a drawn `add result #8`), so
+that a reader finds the numbers missing from the picture. Node ids number the nodes in a
+deterministic traversal, so the same computation gives byte-identical DOT. Every piece of
+user text goes into HTML-like labels with escaping, so no name can break or inject into the
+DOT source. In an SVG, the pointer resting on a node or an edge shows its tooltip: the
+label's text, what flows along an edge, and a tensor shown by a few entries listed in full
+(up to 100 entries).
 
 `backward_steps(loss)` shows the backward pass step by step: one self-contained HTML page
 with one frame per step of the engine's pass. It shows what `backward()` does, hooks

@@ -53,10 +53,38 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
                                                       for i in named[:3]) + more])
         lines += result_lines(drawing, box)  # the module call's result: value and gradient
         lines += _parameter_products(drawing, box, unit, max(map(_width, lines)))
+    at = 2 if box.kind == "module" else len(lines)  # (a call's: before its values)
+    lines[at:at] = _hidden_numbers(drawing, box)
     anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
     if anomaly:
         lines.append([_red("NaN or Inf inside")])
     return lines, anomaly
+
+
+def _hidden_numbers(drawing: _Drawing, box: _Box) -> list[list[str]]:
+    """`holds add result #1-#3`, a line per title: the numbered results a box hides whose
+    title is drawn numbered outside it (an `add result #4` drawn alone: where #1-#3 are)."""
+    inside = set(box.tensors)
+    outside = {found[0] for j in range(len(drawing.graph.tensors)) if j not in inside
+               and drawing.drawn(j) and (found := drawing.numbered(j))}
+    held: dict[str, list[int]] = {}
+    for i in box.tensors:
+        found = None if drawing.drawn(i) else drawing.numbered(i)
+        if found and found[0] in outside:
+            held.setdefault(found[0], []).append(found[1])
+    return [[f"holds {_escape(title)} {_runs(sorted(numbers))}"]
+            for title, numbers in held.items()]
+
+
+def _runs(numbers: list[int]) -> str:
+    """Sorted numbers as runs: `#1-#3, #5`."""
+    runs: list[list[int]] = []
+    for k in numbers:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ", ".join(f"#{run[0]}" if len(run) == 1 else f"#{run[0]}-#{run[-1]}" for run in runs)
 
 
 def _named_leaves(drawing: _Drawing, box: _Box, state: bool) -> list[int]:

@@ -5,7 +5,8 @@ The drawing works out each gradient again with no hook (so that it changes no `.
 tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) read against
 this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed", or a hook
 of the user's on the tensor (a post-accumulate-grad hook removed since whose change `.grad`
-holds: `its hook, now removed`, `hooks.removed_post_changes`). Where a hook the drawing does
+holds: `its hook, now removed`, `hooks.removed_post_changes`, beside one on it `its hook and
+one now removed`; a `.grad` the user set since holds none). Where a hook the drawing does
 not run changed the gradient on its way (`hooked_upstream`: a hook on a later tensor or
 node, a module's backward hooks), that hook is named as drawn, its name cut as short as
 tells it apart (`changed by a hook on h, or from other backward() calls`: a hook's factor

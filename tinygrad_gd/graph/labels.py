@@ -171,24 +171,34 @@ class _Drawing:
         both "parameter") are numbered, `parameter #1` and `parameter #2`, in every label,
         so that the op's `∂/∂parameter #1` names one of them.
         """
-        name, real = self._base_name(i)
-        if self._numbers is None:
-            self._numbers = _colliding(self)
-        number = self._numbers.get(i)
+        name, real = self._base_name(i, self.box_of_result(i))
+        number = self.numbers().get(i)
         return (name if number is None else f"{name} #{number}"), real
 
-    def _base_name(self, i: int, boxed: bool = True) -> tuple[str, bool]:
-        """The name before numbering; `boxed=False`: as no box of this drawing titles it (the
-        name a tensor has in every view, which its number counts by: `_colliding`)."""
+    def numbers(self) -> dict[int, int]:
+        """Each numbered tensor's number (`_colliding`), worked out once."""
+        if self._numbers is None:
+            self._numbers = _colliding(self)
+        return self._numbers
+
+    def numbered(self, i: int) -> tuple[str, int] | None:
+        """(title, number) of tensor i where its title is numbered (`add result`, 4)."""
+        number = self.numbers().get(i)
+        return None if number is None else (self._base_name(i, self.box_of_result(i))[0],
+                                            number)
+
+    def _base_name(self, i: int, box: _Box | None) -> tuple[str, bool]:
+        """The name before numbering; `box`: the box titling tensor i, the one that returned
+        it (`box_of_result`), or None: the name it has in every view, which its number
+        counts by (`_colliding`)."""
         tensor = self.graph.tensors[i]
         given = self.names.tensors.get(id(tensor)) or tensor.name
         if given:
             return str(given), True
         if i == self.graph.output:
             return "output", False
-        box = self.box_of_result(i) if boxed else None
         if box is not None:  # a module call's result: as its box (a making's: its title)
-            return (box.title if box.kind == "making" else f"{box.title} result"), False
+            return _box_result_name(box), False
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
             return f"{self.call_results.get(i) or op_name(tensor._ctx)} result", False
         if tensor.requires_grad:  # (a plain tensor beside a model's Parameters is data being
@@ -285,37 +295,44 @@ def _colliding(drawing: _Drawing) -> dict[int, int]:
     order (from the inputs towards the output, each after those it is made from; side
     branches as the output's expression reaches them, not in the order they were computed).
     Counted over the whole graph, drawn or folded away, by the title no box of this drawing
-    gives (`_base_name(boxed=False)`), so that a tensor has one number in every view, folded
+    gives (`_base_name(i, None)`), so that a tensor has one number in every view, folded
     or step by step; a title only a box gives (a folded LSTM's output and its states, a
     making's `input 1 of sub`) is numbered among the drawn results so titled. A name the user
     gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
     plain: dict[str, set[int]] = {}  # title no box gives -> positions (ranked over all)
-    boxed: dict[str, set[int]] = {}  # a box's title -> the drawn results it titles
+    box_titled: dict[str, set[int]] = {}  # a box's title -> the drawn results it titles
     for i in range(len(graph.tensors)):  # (a leaf needing a gradient too: two `parameter`)
         if graph.tensors[i]._ctx is None and not graph.tensors[i].requires_grad \
                 or i in drawing.hidden:
             continue
-        (shown, _), (title, real) = drawing._base_name(i), drawing._base_name(i, False)
-        if not real or i in drawing.call_results or drawing.box_of_result(i) is not None:
+        box, (title, real) = drawing.box_of_result(i), drawing._base_name(i, None)
+        if not real or i in drawing.call_results or box is not None:
             plain.setdefault(title, set()).add(i)
-        if shown != title and drawing.drawn(i):
-            boxed.setdefault(shown, set()).add(i)
+        if box is not None and not real and i != graph.output and drawing.drawn(i):
+            box_titled.setdefault(_box_result_name(box), set()).add(i)
     clashing = {title: positions for title, positions in plain.items() if len(positions) > 1}
     for inputs in graph.parents:
         by_name: dict[str, set[int]] = {}
         for p in inputs:
             if graph.tensors[p].requires_grad and p not in drawing.hidden:
-                by_name.setdefault(drawing._base_name(p)[0], set()).add(p)
+                by_name.setdefault(drawing._base_name(p, drawing.box_of_result(p))[0],
+                                   set()).add(p)
         for name, positions in by_name.items():
             if len(positions) > 1:
                 clashing.setdefault(name, set()).update(positions)
-    titled_by_box = set().union(*boxed.values())
+    titled_by_box = set().union(*box_titled.values())
     numbers = {p: k for positions in clashing.values()
                for k, p in enumerate(sorted(positions), start=1) if p not in titled_by_box}
-    numbers.update((p, k) for positions in boxed.values() if len(positions) > 1
+    numbers.update((p, k) for positions in box_titled.values() if len(positions) > 1
                    for k, p in enumerate(sorted(positions), start=1))
     return numbers
+
+
+def _box_result_name(box: _Box) -> str:
+    """The title of what a box returned: a module call's `Linear(3 -> 3) result`, a
+    making's its own title (`input 1 of sub`)."""
+    return box.title if box.kind == "making" else f"{box.title} result"
 
 
 def _hidden_constants(graph: _Graph, names: _Names, options: _Options) -> frozenset[int]:
