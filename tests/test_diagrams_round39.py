@@ -376,3 +376,32 @@ def test_a_box_whose_title_is_drawn_nowhere_else_says_nothing_more(tmp_path):
     loss, *_ = _chain()
     svg = tg.draw_graph(loss, mode="backward", max_nodes=None).pipe(format="svg").decode()
     assert not any(line.startswith("holds ") for lines in _all_nodes(svg) for line in lines)
+
+
+def test_a_fold_lists_no_title_a_box_gives(tmp_path):
+    """Five calls of a module returning two results, h = p * q after each, cut at
+    max_nodes=14: the drawn calls' `Two result #k` are numbered among the drawn ones only,
+    so the fold lists the muls it hides (by hand: those not drawn) and no `Two result`."""
+    class Two(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = tg.nn.Linear(2, 2)
+
+        def forward(self, x):
+            a = self.fc(x)
+            return a.tanh(), a.sigmoid()
+    tg.manual_seed(0)
+    model, h = Two(), tg.randn(1, 2)
+    for _ in range(5):
+        p, q = model(h)
+        h = p * q
+    svg = tg.draw_graph(h.sum(), mode="backward", model=model, max_nodes=14) \
+        .pipe(format="svg").decode()
+    [fold] = [lines for lines in _all_nodes(svg) if lines[0].endswith("more nodes folded")]
+    drawn = {int(lines[0].rsplit("#", 1)[1]) for lines in _all_nodes(svg)
+             if lines[0].startswith("mul result #")}
+    hidden = sorted(set(range(1, 6)) - drawn)
+    assert hidden and hidden == list(range(1, len(hidden) + 1)), (drawn, hidden)
+    expected = "#1" if len(hidden) == 1 else f"#1-#{len(hidden)}"
+    assert f"holds mul result {expected}" in fold, fold
+    assert not any(line.startswith("holds Two") for line in fold), fold

@@ -63,10 +63,12 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
 
 def _hidden_numbers(drawing: _Drawing, box: _Box) -> list[list[str]]:
     """`holds add result #1-#3`, a line per title: the numbered results a box hides whose
-    title is drawn numbered outside it (an `add result #4` drawn alone: where #1-#3 are)."""
+    title is drawn numbered outside it (an `add result #4` drawn alone: where #1-#3 are).
+    Not a title a box gives (`Two result #2`): those drawn are numbered among themselves."""
     inside = set(box.tensors)
     outside = {found[0] for j in range(len(drawing.graph.tensors)) if j not in inside
-               and drawing.drawn(j) and (found := drawing.numbered(j))}
+               and drawing.drawn(j) and drawing.box_of_result(j) is None
+               and (found := drawing.numbered(j))}
     held: dict[str, list[int]] = {}
     for i in box.tensors:
         found = None if drawing.drawn(i) else drawing.numbered(i)
