@@ -39,8 +39,8 @@ import numpy as np
 from . import engine, hooks, versions
 from .engine import no_grad
 from .grad_mode import is_inference_mode_enabled
-from .in_place_recorded import (leaf_view_refused, recorded, supersede, taken_before,
-                                view_of_graph)
+from .in_place_recorded import (in_place_checks, leaf_view_refused, recorded, supersede,
+                                taken_before, view_of_graph)
 from .memory import positions
 from .ops.indexing import Take
 from .tensor import Tensor
@@ -67,16 +67,24 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
             self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
     if self._ctx is not None and (values.shape, values.strides) != (self.shape,
                                                                    self._data.strides):
-        _keeps_old_layout(self._ctx, name, self.shape)  # (under no_grad(): not recorded)
+        _views_taken_refused(self, name, f"make the change with gradients on (recorded), "
+                                         f"or {instead}")
+        before = Tensor.from_op(self._data, self._ctx)  # (the nodes that used t: `redirect`)
+        before._requires_grad, before.name = True, self.name
+        supersede(self, before, self._data)
+        hooks.retain_with(self, before)
+        _keeps_old_layout(self._ctx, name, self.shape, before)  # (not recorded: no_grad())
     self._data = values
     self._mark_changed()
     return self
 
 
-def _keeps_old_layout(node: Any, name: str, shape: tuple) -> None:
-    """Note on `node` that its output changed layout outside the graph (`_OldLayout`)."""
+def _keeps_old_layout(node: Any, name: str, shape: tuple, before: Tensor) -> None:
+    """Note on `node` that its output changed layout outside the graph (`_OldLayout`):
+    `before`, its old version, still takes its gradient in the node's layout."""
     mode = "inference_mode()" if is_inference_mode_enabled() else "no_grad()"
-    node.old_layout = node.old_layout or (name, shape, mode)  # (the first change counts)
+    # (the first change counts: the node's layout is the version's before it)
+    node.old_layout = node.old_layout or (name, shape, mode, weakref.ref(before))
     _OLD_LAYOUT.nodes.add(node)
     engine.switch(_OLD_LAYOUT)
 
@@ -94,8 +102,9 @@ class _OldLayout(engine.Extension):
             engine.switch(self, on=False)
             return grad
         node = tensor._ctx
-        if node is not None and node.old_layout is not None:
-            name, shape, mode = node.old_layout
+        if node is not None and node.old_layout is not None \
+                and node.old_layout[3]() is not tensor:  # (its old version's: as recorded)
+            name, shape, mode, _ = node.old_layout
             raise RuntimeError(f"backward: a tensor made by op '{node.name}' of shape {shape} "
                                f"was changed by {name} in place under {mode} (now of shape "
                                f"{tensor.shape}), which its node did not record, so its "
@@ -134,6 +143,20 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
         view._ctx = Take.apply(t, indices=at, axis=None)._ctx
         supersede(view, old, view._data)
     return t
+
+
+def _views_taken_refused(t: Tensor, what: str, instead: str) -> None:
+    """Refuse a change of t whose live views taken before (of the graph) could not follow
+    it: a write into one would land in t's new layout (PyTorch's keeps its old one)."""
+    counter = t._version
+    views = counter[1] if counter is not None and len(counter) > 1 else {}
+    of_t = {id(t): True}
+    for view in list(views.values()):
+        if view is not t and view._ctx is not None and _descends(view, of_t):
+            raise RuntimeError(f"{what}: a view of this tensor taken before (op "
+                               f"'{view._ctx.name}', shape {view.shape}) is still alive, "
+                               f"and this change would not carry it along; del that view "
+                               f"first (take it again after), or {instead}")
 
 
 def _taken_again(t: Tensor, name: str, instead: str) -> Tensor:
@@ -209,6 +232,7 @@ def detach_(self: Tensor) -> Tensor:
                            f"(PyTorch's refuses it too); use t = t.detach() (a new tensor "
                            f"sharing the values, needing no gradient)")
     if self._ctx is not None:
+        _detached_with(self)
         before = Tensor.from_op(self._data.copy(), self._ctx)
         before._requires_grad, before.name = True, self.name
         self._ctx = None
@@ -217,6 +241,43 @@ def detach_(self: Tensor) -> Tensor:
         hooks.retain_with(self, before)
     self.requires_grad = False
     return self
+
+
+# a tensor detached in place whose views taken before live (its version counter's id:
+# the counter, those views): a later value write cuts them from the graph (`_cut_views`)
+_DETACHED_VIEWS: dict[int, tuple[list, list]] = {}
+
+
+def _detached_with(t: Tensor) -> None:
+    """Note t's live views of the graph taken before its detach_(), for `_cut_views`."""
+    counter = t._version
+    views = counter[1] if counter is not None and len(counter) > 1 else {}
+    of_t = {id(t): True}
+    taken = [weakref.ref(view) for view in list(views.values())
+             if view is not t and view._ctx is not None and _descends(view, of_t)]
+    if taken:
+        _DETACHED_VIEWS[id(counter)] = (counter, taken)
+        weakref.finalize(t, _DETACHED_VIEWS.pop, id(counter), None)
+        if _cut_views not in in_place_checks:
+            in_place_checks.append(_cut_views)
+
+
+def _cut_views(t: Tensor, operands: tuple, what: str) -> None:
+    """A value write into the memory of a tensor detached in place: its views taken before
+    leave the graph, as PyTorch regenerates them from the detached base (no gradient to
+    what it was made of); the nodes that used them before keep their old versions."""
+    if not _DETACHED_VIEWS:
+        in_place_checks.remove(_cut_views)
+        return
+    counter, taken = _DETACHED_VIEWS.pop(id(t._version), (None, ()))
+    if counter is not t._version:
+        return
+    for view in (ref() for ref in taken):
+        if view is not None and view._ctx is not None:
+            old = Tensor.from_op(view._data.copy(), view._ctx)
+            old._requires_grad, old.name = True, view.name
+            supersede(view, old, view._data)
+            view._ctx, view._requires_grad = None, False
 
 
 def unsqueeze_(self: Tensor, dim: int) -> Tensor:

@@ -334,8 +334,9 @@ def _select(self: Tensor, dim: Any, index: Any) -> Tensor:
 
 def _retains_grad(self: Tensor) -> bool:
     """Whether retain_grad() asked to keep this non-leaf's gradient (False for a leaf, as
-    PyTorch's: a leaf keeps its gradient anyway)."""
-    return self._ctx is not None and hooks.asked_to_retain(self)
+    PyTorch's: a leaf keeps its gradient anyway; True for one detached in place after
+    retain_grad(), as PyTorch's, whose old version keeps it: `hooks.retain_with`)."""
+    return hooks.asked_to_retain(self) and (self._ctx is not None or not hooks.retains(self))
 
 
 # PyTorch's legacy tensor type names of dtypes (x.type()); the others are capitalised
