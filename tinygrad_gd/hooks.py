@@ -17,19 +17,18 @@ so the diagrams, which read the same pass, change none: `accumulate_grads` does,
 `backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
 checked by backward_args.py) into those inputs' only. Each addition (`_accumulated`, PyTorch's
 AccumulateGrad) makes a new `.grad` tensor under one lock, so that two threads' passes into
-a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wants some tensors'
-gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
-`gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
-as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
-run (backward_passes.py). The diagrams ask
-whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is none) or a
-node (`node_has_hooks`; a module's backward hooks' node, `watch_grad_starts`), whose change
-to a gradient their hook-free pass does not show,
-and what a result's hooks sent on in the last pass of a backward() or autograd.grad that ran
-them (`sent_on`: kept per hooked result, with no reference to the pass's graph, until the
-result is freed or its last hook removed), and whether a hook of a tensor or node sent on
-other numbers than it got (one that returns None or its input changes none) in a pass that
-`.grad` holds (`changed_into`, `node_changed_into`).
+a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wants some
+tensors' gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s)
+is `gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
+as PyTorch's, which runs no other node, and so no other hook. Both note the pass they run
+(backward_passes.py). The diagrams ask whether a hook of the user's is on a tensor
+(`has_user_hooks`: `freeze_`'s is none) or a node (`node_has_hooks`; a module's backward
+hooks' node, `watch_grad_starts`), whose change to a gradient their hook-free pass does
+not show, and what a result's hooks sent on in the last pass of a backward() or
+autograd.grad that ran them (`sent_on`: kept per hooked result, with no reference to the
+pass's graph, until the result is freed or its last hook removed), and whether a hook of a
+tensor or node sent on other numbers than it got (one that returns None or its input
+changes none) in a pass that `.grad` holds (`changed_into`, `node_changed_into`).
 """
 from __future__ import annotations
 
@@ -56,9 +55,8 @@ from .tracked import writes
 
 
 _hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
-# tensor -> True when retain_grad() was called; after an in-place shape change or detach_()
-# (`retain_with`), the old version -> a weak reference to the tensor whose .grad keeps its
-# gradient, and the tensor -> _ELSEWHERE (asked, and kept by its old version)
+# tensor -> True when retain_grad() was called; after `retain_with`, the old version -> a
+# weak reference to the tensor whose .grad keeps its gradient, the tensor -> _ELSEWHERE
 _retained = ByIdentity()
 _ELSEWHERE = "its old version's"
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
@@ -315,12 +313,7 @@ def _accumulated(tensor: Any, grad: Any) -> None:
     `.grad` the user kept (`zero_grad(set_to_none=False)` does: it zeroes it in place, as
     PyTorch's)."""
     if _before_node_prehooks:  # (a node pre-hook replaced a retained tensor's gradient)
-        hooked, before = _before_node_prehooks.pop(id(tensor), (None, None))
-        grad = before if hooked is not None and hooked() is tensor else grad
-    if _retained._entries and isinstance(owner := _retained.get(tensor), weakref.ref):
-        tensor = owner()  # (an old version's, kept for the tensor: `retain_with`)
-        if tensor is None:
-            return
+        grad = _prehooked(tensor, grad)
     # `i.requires_grad = True` on an integer tensor (refused when set too) is caught here
     if tensor._data.dtype.kind != "f":
         tensor._check_float("backward(): a leaf with requires_grad set by hand")
@@ -449,12 +442,28 @@ def asked_to_retain(tensor: Any) -> bool:
 
 
 def retain_with(tensor: Any, before: Any) -> None:
-    """`tensor`'s shape changed in place, or it was detached (its old version `before`): a
-    retain_grad() asked before keeps the old version's gradient in tensor's `.grad`, as
-    PyTorch's keeps it with the version it was asked on, as hooks (`move_hooks`)."""
+    """`tensor` changed shape in place, or detached (old version `before`): a retain_grad()
+    asked before keeps the old version's gradient in its `.grad`, as PyTorch's, as hooks."""
     if _retained._entries and _retained.get(tensor) is True:
         _retained.set(before, weakref.ref(tensor))
         _retained.set(tensor, _ELSEWHERE)
+
+
+def _prehooked(tensor: Any, grad: Any) -> Any:
+    """`grad`, or what a node pre-hook replaced it with for `tensor`."""
+    hooked, replaced = _before_node_prehooks.pop(id(tensor), (None, None))
+    return replaced if hooked is not None and hooked() is tensor else grad
+
+
+def _retained_accumulated(tensor: Any, grad: Any) -> None:
+    """`_accumulated` of a retained non-leaf's gradient; an old version's into the `.grad`
+    of the tensor it was kept for (`retain_with`), out of the leaves' path."""
+    owner = _retained.get(tensor)
+    if not isinstance(owner, weakref.ref):
+        return _accumulated(tensor, grad)
+    grad = _prehooked(tensor, grad) if _before_node_prehooks else grad
+    if (owner := owner()) is not None:
+        _accumulated(owner, grad)
 
 
 def has_user_hooks(tensor: Any) -> bool:
@@ -488,14 +497,16 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
                                              create_graph, keeping_grad=True).items():
-                _accumulated(tensor, grad)
+                (_accumulated if tensor._ctx is None else _retained_accumulated)(tensor, grad)
             return
         retained = _retained._entries  # (empty mostly: then no call per tensor to ask)
         with BackwardPass(start, None):
             for tensor, grad, _ in engine.backward(start, seed, retain_graph,
                                                    create_graph=create_graph):
-                if tensor._ctx is None or retained and retains(tensor):
+                if tensor._ctx is None:
                     _accumulated(tensor, grad)
+                elif retained and retains(tensor):
+                    _retained_accumulated(tensor, grad)
 
 
 def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
