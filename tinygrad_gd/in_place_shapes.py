@@ -5,7 +5,8 @@ backward, as PyTorch's. And `t.detach_()`.
 
 On a tensor of the graph (made by an op, or a view of one) the change is recorded, as
 PyTorch records it: t's old version moves to a new tensor (its node, a copy of its values
-for the drawings, stamped as in_place_recorded.py stamps one), t takes the node of the op
+for the drawings, stamped as in_place_recorded.py stamps one; the copy, of the whole array,
+costs time and memory PyTorch's view does not, and lives while t does), t takes the node of the op
 out of place on it (`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used
 t before are pointed at the old version (`redirect`). A view of the graph changes alone
 (its base keeps its shape and node), as PyTorch's: its node is the op on the view taken
@@ -21,13 +22,18 @@ all with gradients on; as_strided_ of a view whose base changed shape after it w
 (its node reads the base through take; PyTorch's runs it), and as_strided_ that leaves out
 entries of a view of t taken before (PyTorch's regenerated view would miss them, and its
 gradient with them). Under no_grad() (or inference_mode()) a tensor of the graph changes
-and keeps its node, of the old layout, as PyTorch's; a later backward that gives that node
-a gradient is refused in one line (`_OldLayout`: PyTorch's gives wrong numbers or fails).
+and keeps its node, of the old layout, as PyTorch's; the nodes that used it before take
+its old version (its memory in the old layout, no copy: `redirect`), so their backward is
+PyTorch's; a later backward that gives t's node a gradient through t is refused in one
+line (`_OldLayout`: PyTorch's gives wrong numbers or fails), and so is the change while a
+view of t taken before lives (a write into it would land in t's new layout).
 
 `t.detach_()` (PyTorch's): t becomes a leaf that needs no gradient, its values and version
 kept. A tensor made by an op leaves its old version, by the same steps, to the nodes that
 used it (graphs built on t keep reaching their leaves; one that saved t refuses backward,
-as PyTorch's); a view is refused, as PyTorch's.
+as PyTorch's); a view is refused, as PyTorch's. Its views taken before stay in the graph
+until a value write into their memory, which cuts them (`_cut_views`), as PyTorch's
+regenerates them from the detached t.
 """
 from __future__ import annotations
 
