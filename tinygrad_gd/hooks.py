@@ -10,25 +10,26 @@ nothing). A tensor changed in place gives its hooks to its old version (`move_ho
 PyTorch's hooks belong to the version they were registered on. The same extension runs a
 node's hooks, PyTorch's Node hooks (`y.grad_fn.register_prehook`, `register_hook`), and
 `accumulate_grads` a leaf's post-accumulate-grad hooks, after its `.grad` is added to.
-`t.retain_grad()` marks a non-leaf tensor whose gradient `Tensor.backward` keeps in
-`.grad` (`retains`), as it keeps a leaf's: the gradient after the tensor's hooks ran (as
-PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
-so the diagrams, which read the same pass, change none: `accumulate_grads` does, for
-`backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
-checked by backward_args.py) into those inputs' only. Each addition (`_accumulated`, PyTorch's
-AccumulateGrad) makes a new `.grad` tensor under one lock, so that two threads' passes into
-a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wants some
-tensors' gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s)
-is `gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
-as PyTorch's, which runs no other node, and so no other hook. Both note the pass they run
-(backward_passes.py). The diagrams ask whether a hook of the user's is on a tensor
-(`has_user_hooks`: `freeze_`'s is none) or a node (`node_has_hooks`; a module's backward
-hooks' node, `watch_grad_starts`), whose change to a gradient their hook-free pass does
-not show, and what a result's hooks sent on in the last pass of a backward() or
-autograd.grad that ran them (`sent_on`: kept per hooked result, with no reference to the
-pass's graph, until the result is freed or its last hook removed), and whether a hook of a
-tensor or node sent on other numbers than it got (one that returns None or its input
-changes none) in a pass that `.grad` holds (`changed_into`, `node_changed_into`).
+`t.retain_grad()` marks a non-leaf tensor (retained_grads.py) whose gradient
+`Tensor.backward` keeps in `.grad` (`retains`), as it keeps a leaf's: the gradient after the
+tensor's hooks ran (as PyTorch does, retain_grad is a hook that runs last). The pass itself
+writes no `.grad`, so the diagrams, which read the same pass, change none:
+`accumulate_grads` does, for `backward()`, into the leaves' and the retained tensors'
+`.grad`, or (`backward(inputs=...)`, checked by backward_args.py) into those inputs' only.
+Each addition (`_accumulated`, PyTorch's AccumulateGrad) makes a new `.grad` tensor under
+one lock, so that two threads' passes into a shared leaf lose no gradient, laid out as
+grad_layout.py says. A pass that wants some tensors' gradients only (those inputs',
+`tg.autograd.grad`'s and `tg.autograd.functional`'s) is `gradients_to`: the engine's pass
+over the tensors on a path to them only (`leading_to`), as PyTorch's, which runs no other
+node, and so no other hook. Both note the pass they run (backward_passes.py). The diagrams
+ask whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is none) or a
+node (`node_has_hooks`; a module's backward hooks' node, `watch_grad_starts`), whose change
+to a gradient their hook-free pass does not show, and what a result's hooks sent on in the
+last pass of a backward() or autograd.grad that ran them (`sent_on`: kept per hooked result,
+with no reference to the pass's graph, until the result is freed or its last hook removed),
+and whether a hook of a tensor or node sent on other numbers than it got (one that returns
+None or its input changes none) in a pass that `.grad` holds (`changed_into`,
+`node_changed_into`).
 """
 from __future__ import annotations
 
@@ -51,14 +52,12 @@ from .grad_layout import contracted_grad
 from .hook_results import (forward_pre_hook_result, hook_replacement,  # noqa: F401  (nn's)
                            node_hook_result)
 from .op_errors import named
+from .retained_grads import (asked_to_retain, kept_for, retain_grad,  # noqa: F401  (tensor's)
+                             retain_with, retained, retains)
 from .tracked import writes
 
 
 _hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
-# tensor -> True when retain_grad() was called; after `retain_with`, the old version -> a
-# weak reference to the tensor whose .grad keeps its gradient, the tensor -> _ELSEWHERE
-_retained = ByIdentity()
-_ELSEWHERE = "its old version's"
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
 # leaf -> True: its post-accumulate-grad hooks, all removed, left a change its .grad holds;
 # its passes go on noting where .grad starts until the change is gone (`removed_post_changes`)
@@ -90,7 +89,7 @@ class GradientHooks(engine.Extension):
             changed = changed or _users(tensor, hook) and differs(got, grad)
         if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
             _keep_sent(tensor, grad, changed)
-        if (tensor._ctx is None or _retained._entries and retains(tensor)) \
+        if (tensor._ctx is None or retained._entries and retains(tensor)) \
                 and (stamp := grad_stamp()):
             note_start(tensor, stamp)  # (the .grad this pass adds into starts here, or earlier)
         before = grad
@@ -421,34 +420,6 @@ def move_hooks(tensor: Any, before: Any) -> None:
             _sent.set(before, sent)
 
 
-def retain_grad(tensor: Any) -> None:
-    """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf (asked
-    again after `retain_with`, nothing: PyTorch's keeps the old version's)."""
-    if not tensor.requires_grad:
-        raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
-    if _retained.get(tensor) is not _ELSEWHERE:
-        _retained.set(tensor, True)
-
-
-def retains(tensor: Any) -> bool:
-    """Whether backward keeps this tensor's gradient for a `.grad` (`retain_grad()`'s)."""
-    kept = bool(_retained._entries) and _retained.get(tensor, False)
-    return kept is True or isinstance(kept, weakref.ref)
-
-
-def asked_to_retain(tensor: Any) -> bool:
-    """Whether `retain_grad()` was called on this tensor (its old version's kept since, too)."""
-    return bool(_retained._entries) and _retained.get(tensor) is not None
-
-
-def retain_with(tensor: Any, before: Any) -> None:
-    """`tensor` changed shape in place, or detached (old version `before`): a retain_grad()
-    asked before keeps the old version's gradient in its `.grad`, as PyTorch's, as hooks."""
-    if _retained._entries and _retained.get(tensor) is True:
-        _retained.set(before, weakref.ref(tensor))
-        _retained.set(tensor, _ELSEWHERE)
-
-
 def _prehooked(tensor: Any, grad: Any) -> Any:
     """`grad`, or what a node pre-hook replaced it with for `tensor`."""
     hooked, replaced = _before_node_prehooks.pop(id(tensor), (None, None))
@@ -458,8 +429,8 @@ def _prehooked(tensor: Any, grad: Any) -> Any:
 def _retained_accumulated(tensor: Any, grad: Any) -> None:
     """`_accumulated` of a retained non-leaf's gradient; an old version's into the `.grad`
     of the tensor it was kept for (`retain_with`), out of the leaves' path."""
-    owner = _retained.get(tensor)
-    if not isinstance(owner, weakref.ref):
+    owner = kept_for(tensor)
+    if owner is None:
         return _accumulated(tensor, grad)
     grad = _prehooked(tensor, grad) if _before_node_prehooks else grad
     if (owner := owner()) is not None:
@@ -499,13 +470,13 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
                                              create_graph, keeping_grad=True).items():
                 (_accumulated if tensor._ctx is None else _retained_accumulated)(tensor, grad)
             return
-        retained = _retained._entries  # (empty mostly: then no call per tensor to ask)
+        any_retained = retained._entries  # (empty mostly: then no call per tensor to ask)
         with BackwardPass(start, None):
             for tensor, grad, _ in engine.backward(start, seed, retain_graph,
                                                    create_graph=create_graph):
                 if tensor._ctx is None:
                     _accumulated(tensor, grad)
-                elif retained and retains(tensor):
+                elif any_retained and retains(tensor):
                     _retained_accumulated(tensor, grad)
 
 
