@@ -334,14 +334,14 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                 added._data = laid_out
         tensor._grad = added
         tensor._grad_at = writes[0]  # the write clock: when .grad was last set
-    hooked = _post_accumulate._entries and _post_accumulate.get(tensor)
-    if hooked or _post_removed._entries and _post_removed.get(tensor):  # (a removed hook's
-        # change: kept while this .grad goes on from the one it changed)
-        start = grad_starts.post_start(tensor, earlier)  # (a hook's change held: `changed_into`)
-        touched = _post_hooks_run(tensor, added, hooked) if hooked else frozenset()
-        grad_starts.keep_post_change(tensor, start, added, touched)
-        if not _post_accumulate.get(tensor):  # (none on it now: one may have removed itself)
-            _note_removed_change(tensor)
+    if _post_accumulate._entries or _post_removed._entries:  # (a removed hook's change: kept
+        hooked = _post_accumulate.get(tensor)  # while this .grad goes on from the one it changed)
+        if hooked or _post_removed.get(tensor):
+            start = grad_starts.post_start(tensor, earlier)  # (a hook's change: `changed_into`)
+            touched = _post_hooks_run(tensor, added, hooked) if hooked else frozenset()
+            grad_starts.keep_post_change(tensor, start, added, touched)
+            if not _post_accumulate.get(tensor):  # (none on it now: one may have removed itself)
+                _note_removed_change(tensor)
 
 
 def _post_hooks_run(leaf: Any, added: Any, hooked: dict) -> frozenset:
