@@ -17,7 +17,9 @@ then take their values in place, the same objects (an optimizer made before hold
 and the module becomes the plain class (PyTorch's `cls_to_become`: `type(m) is
 nn.Linear`). Before it, `state_dict()` holds an empty array (shape (0,), a `NoValues`) for
 each of them; `load_state_dict` on the lazy module itself gives them the loaded shapes and
-values, and infers the size from them (0 too: a layer built on 0 features loads as one).
+values, and infers the size from them (0 too: a Linear built on 0 features loads as one).
+A state whose every such array is empty, shape (0,), leaves it lazy: a lazy module's own,
+saved to a file (which keeps no NoValues), or a norm's built at 0 (it reads the same).
 Once the size is known, an input of another size is refused.
 """
 from __future__ import annotations
@@ -198,8 +200,8 @@ class LazyModuleMixin:
             # (a lazy module's own state, NoValues, leaves it lazy; an empty array gives 0)
             if loaded is not None and not is_lazy(loaded) and not isinstance(array, NoValues):
                 shapes[name] = np.shape(array)
-        if not shapes:
-            return
+        if all(shape == (0,) for shape in shapes.values()):  # (none, or a lazy module's own
+            return  # state from a file, which keeps no NoValues: lazy still; a norm's at 0 too)
         size = self._size_from(shapes)
         expected = self._shapes_for(size) if size is not None else {}
         wrong = {name: shape for name, shape in shapes.items() if expected.get(name) != shape}
