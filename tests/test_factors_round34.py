@@ -277,7 +277,9 @@ def test_past_max_nodes_the_rest_box_says_how_many_and_the_notes_how_to_draw_the
     model = nn.ModuleList(layers)
     path = _render(loss, tmp_path, "rest", model=model, max_nodes=10)
     [rest] = [lines for first, lines in _nodes(path).items() if "more nodes folded" in first]
-    assert len(rest) == 1 and re.fullmatch(r"\d+ more nodes folded", rest[0]), rest
+    assert re.fullmatch(r"\d+ more nodes folded", rest[0]), rest  # (then what it holds)
+    assert all(re.fullmatch(r"holds \w+ result #\d+(-#\d+)?(, #\d+(-#\d+)?)*", line)
+               for line in rest[1:]), rest
     said = " ".join(html.unescape(t.text or "")
                     for t in ET.parse(path).getroot().iter(_SVG + "text"))
     assert said.count("max_nodes=None") == 1
