@@ -46,7 +46,7 @@
                    LazyBatchNorm1d/2d/3d, LazyInstanceNorm1d/2d/3d (the input's size read at
                    the first call, then the plain class)
     uninitialized.py  UninitializedParameter/Buffer (a lazy module's tensors until its
-                   first call; their empty array a NoValues, kept by a state_dict), is_lazy
+                   first call; their values an empty array), is_lazy
     distance.py    CosineSimilarity, PairwiseDistance
     fractional_pooling.py  FractionalMaxPool2d/3d (and F.fractional_max_pool2d/3d)
     adaptive_softmax.py    AdaptiveLogSoftmaxWithLoss (forward: (output, loss))

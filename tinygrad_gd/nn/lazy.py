@@ -15,11 +15,11 @@ weights of `Linear(3, 4, seed=0)`, and with the global generator the draw is the
 `Linear(3, 4)` made at that moment would take, as PyTorch's). Its uninitialized tensors
 then take their values in place, the same objects (an optimizer made before holds them),
 and the module becomes the plain class (PyTorch's `cls_to_become`: `type(m) is
-nn.Linear`). Before it, `state_dict()` holds an empty array (shape (0,), a `NoValues`) for
+nn.Linear`). Before it, `state_dict()` holds an empty array (shape (0,)) for
 each of them; `load_state_dict` on the lazy module itself gives them the loaded shapes and
 values, and infers the size from them (0 too: a Linear built on 0 features loads as one).
 A state whose every such array is empty, shape (0,), leaves it lazy: a lazy module's own,
-saved to a file (which keeps no NoValues), or a norm's built at 0 (it reads the same).
+in memory or saved to a file, or a norm's built at 0 (it reads the same).
 Once the size is known, an input of another size is refused.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ from .layers_more import BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNo
 from .module import Buffer, IncompatibleKeys, Module, Parameter, StateDictError
 from .spatial import Conv1d
 from .transposed import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from .uninitialized import NoValues, UninitializedBuffer, UninitializedParameter, is_lazy
+from .uninitialized import UninitializedBuffer, UninitializedParameter, is_lazy
 
 __all__ = ["UninitializedParameter", "UninitializedBuffer", "is_lazy", "LazyModuleMixin",
            "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
@@ -197,11 +197,10 @@ class LazyModuleMixin:
         for name, value in vars(self).items():
             loaded = state[prefix + name] if is_lazy(value) and prefix + name in state else None
             array = loaded._data if isinstance(loaded, Tensor) else loaded
-            # (a lazy module's own state, NoValues, leaves it lazy; an empty array gives 0)
-            if loaded is not None and not is_lazy(loaded) and not isinstance(array, NoValues):
+            if loaded is not None and not is_lazy(loaded):
                 shapes[name] = np.shape(array)
         if all(shape == (0,) for shape in shapes.values()):  # (none, or a lazy module's own
-            return  # state from a file, which keeps no NoValues: lazy still; a norm's at 0 too)
+            return  # state, in memory or from a file: lazy still; a norm's built at 0 too)
         size = self._size_from(shapes)
         expected = self._shapes_for(size) if size is not None else {}
         wrong = {name: shape for name, shape in shapes.items() if expected.get(name) != shape}

@@ -1,8 +1,6 @@
 """The tensors a lazy module holds until its first call (lazy.py): PyTorch's
-`UninitializedParameter` and `UninitializedBuffer`, and `is_lazy`. Their empty array is a
-`NoValues` array, which a state_dict's copy keeps: loading a lazy module's own state into
-another leaves it lazy (PyTorch's state_dict holds the uninitialized tensor itself), where
-the empty arrays of a layer built with 0 features give that size.
+`UninitializedParameter` and `UninitializedBuffer`, and `is_lazy`. Their values are an
+empty array (shape (0,)): a state of such arrays only leaves a lazy module lazy (lazy.py).
 """
 from __future__ import annotations
 
@@ -10,18 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
 from .module import Buffer, Parameter
 from .registration import _float_dtype
 
-__all__ = ["UninitializedParameter", "UninitializedBuffer", "is_lazy", "NoValues"]
-
-
-class NoValues(np.ndarray):
-    """The empty array (shape (0,)) of a tensor without values yet; its copies are too."""
-
-
-_values_slot = vars(Tensor)["_data"]  # (the array a Tensor holds)
+__all__ = ["UninitializedParameter", "UninitializedBuffer", "is_lazy"]
 
 
 class _Uninitialized:
@@ -32,14 +22,6 @@ class _Uninitialized:
 
     __slots__ = ()
     cls_to_become: type
-
-    @property
-    def _data(self) -> np.ndarray:
-        return _values_slot.__get__(self)
-
-    @_data.setter
-    def _data(self, values: np.ndarray) -> None:  # (NoValues kept through model.to(dtype))
-        _values_slot.__set__(self, values.view(NoValues))
 
     def materialize(self, shape: Any, device: Any = None, dtype: Any = None) -> None:
         """Give it values of `shape` (zeros; `dtype` its own unless given) and make it the
