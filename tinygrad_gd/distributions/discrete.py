@@ -268,20 +268,15 @@ class Categorical(_ProbsOrLogits):
             else values
 
 
-class OneHotCategorical(Distribution):
-    """Categorical's draws as one-hot vectors of length n (the event): PyTorch's
-    OneHotCategorical(probs=, logits=)."""
+class _OnCategorical(Distribution):
+    """A distribution over the n categories of a Categorical it holds: its probs, logits and
+    parameter shape are the Categorical's; its event is the last axis (n)."""
 
-    arg_constraints = Categorical.arg_constraints
-    support = constraints.one_hot
-    has_enumerate_support = True
-
-    def __init__(self, probs: Any = None, logits: Any = None,
-                 validate_args: bool | None = None) -> None:
-        self._categorical = Categorical(probs, logits, validate_args=validate_args)
-        self._given = self._categorical._given
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args=validate_args)
+    def _hold(self, categorical: Categorical, validate_args: bool | None) -> None:
+        """Hold `categorical`, then set up (and check, with `self._given`) as Distribution."""
+        self._categorical = categorical
+        Distribution.__init__(self, categorical.batch_shape, categorical.param_shape[-1:],
+                              validate_args=validate_args)
 
     @property
     def probs(self) -> Tensor:
@@ -294,6 +289,21 @@ class OneHotCategorical(Distribution):
     @property
     def param_shape(self) -> tuple[int, ...]:
         return self._categorical.param_shape
+
+
+class OneHotCategorical(_OnCategorical):
+    """Categorical's draws as one-hot vectors of length n (the event): PyTorch's
+    OneHotCategorical(probs=, logits=)."""
+
+    arg_constraints = Categorical.arg_constraints
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        categorical = Categorical(probs, logits, validate_args=validate_args)
+        self._given = categorical._given
+        self._hold(categorical, validate_args)
 
     @property
     def mean(self) -> Tensor:

@@ -20,14 +20,14 @@ from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .counts import Binomial
-from .discrete import Categorical, OneHotCategorical
-from .distribution import Distribution, constant, draw
+from .discrete import Categorical, _OnCategorical, OneHotCategorical
+from .distribution import constant, draw
 from .exponential_family import ExponentialFamily
 
 __all__ = ["Multinomial", "OneHotCategoricalStraightThrough", "ExponentialFamily"]
 
 
-class Multinomial(Distribution):
+class Multinomial(_OnCategorical):
     """The counts of each of n categories in total_count draws of Categorical(probs, logits)
     (the last axis): PyTorch's Multinomial(total_count=1, probs=None, logits=None);
     log_prob takes any counts (total_count is needed by sample and entropy only)."""
@@ -44,22 +44,9 @@ class Multinomial(Distribution):
             raise ValueError(f"Multinomial: total_count must be >= 0, got {total_count}")
         self.total_count = int(total_count)
         # (checked once, below: an error names Multinomial, not the Categorical inside)
-        self._categorical = Categorical(probs, logits, validate_args=False)
-        self._given = self._categorical._given
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args=validate_args)
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._categorical.param_shape
+        categorical = Categorical(probs, logits, validate_args=False)
+        self._given = categorical._given
+        self._hold(categorical, validate_args)
 
     @property
     def support(self) -> constraints.Constraint:

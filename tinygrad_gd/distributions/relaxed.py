@@ -22,7 +22,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import constraints
-from .discrete import Categorical, _ProbsOrLogits, _one_given
+from .discrete import Categorical, _OnCategorical, _ProbsOrLogits, _one_given
 from .distribution import Distribution, as_float_tensors, draw
 from .transformed import TransformedDistribution
 from .transforms_basic import ExpTransform, SigmoidTransform
@@ -108,7 +108,7 @@ class LogitRelaxedBernoulli(_ProbsOrLogits):
         return self.temperature.log() + diff - 2 * diff.softplus()
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(_OnCategorical):
     """The log of a RelaxedOneHotCategorical draw, a vector (the last axis): PyTorch's
     ExpRelaxedCategorical(temperature, probs=None, logits=None) (its support is a
     submanifold of the real vectors: PyTorch's real_vector)."""
@@ -125,24 +125,11 @@ class ExpRelaxedCategorical(Distribution):
                                               temperature)
         given = "probs" if probs is not None else "logits"
         # (checked once, below: an error names this class, not the Categorical inside)
-        self._categorical = Categorical(validate_args=False, **{given: param})
+        categorical = Categorical(validate_args=False, **{given: param})
         self._given = ("temperature", given)
         self.temperature = _temperature(name, temperature, param,
                                         _validated(self, validate_args))
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args=validate_args)
-
-    @property
-    def probs(self) -> Tensor:
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> tuple[int, ...]:
-        return self._categorical.param_shape
+        self._hold(categorical, validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "ExpRelaxedCategorical":
         return _expanded(self, batch_shape, self._event_shape)
