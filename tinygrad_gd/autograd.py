@@ -14,8 +14,10 @@ torch's), and the deprecated `Variable` and `variable` and `is_tensor_like` (fro
 
 `tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass, as far as those
 gradients need (`hooks.gradients_to`), and hands back the gradients of `loss` with
-respect to `w` and `b`, leaves or not, without adding them into any `.grad`: the chain
-rule as a function, for a learner who wants the numbers without the side effect.
+respect to `w` and `b`, leaves or not, without adding them into their `.grad`: the chain
+rule as a function, for a learner who wants the numbers without the side effect. As
+PyTorch's, a tensor that called `retain_grad()` on the way still keeps its gradient in
+`.grad` (`_keep_retained`).
 Several outputs make one pass too, from a node of their own above them all
 (`_Outputs`), so each hook sees the complete gradient.
 """
@@ -38,7 +40,8 @@ from .autograd_variable import Variable, is_tensor_like, variable
 from .engine import Function, enable_grad, no_grad
 from .grad_mode import inference_mode, set_grad_enabled
 from .higher_order import seed_tensor
-from .hooks import accumulate_grads, backward_inputs, gradients_to, tensor_list
+from .hooks import (accumulate_grads, backward_inputs, gradients_to, retained,
+                    retained_accumulated, retains, tensor_list)
 from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
@@ -59,8 +62,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          allow_unused: bool | None = None, is_grads_batched: bool = False,
          materialize_grads: bool = False) -> tuple[Any, ...]:
     """The gradients of `outputs` (summed over them) with respect to each of `inputs`, as
-    a tuple of Tensors; no `.grad` changes. An input the outputs do not depend on is an
-    error, or None with `allow_unused=True` (zeros with `materialize_grads=True`, which
+    a tuple of Tensors; no input's `.grad` changes (a retain_grad() tensor's that the pass
+    reaches does, as PyTorch's, but with is_grads_batched). An input the outputs do not
+    depend on is an error, or None with `allow_unused=True` (zeros with `materialize_grads=True`, which
     allows it). The graph is freed afterwards unless `retain_graph=True`, as after
     `backward()`; as PyTorch's, the hooks on a path to the inputs run, no others, and the
     graph below the inputs is neither run nor freed (`hooks.gradients_to`).
@@ -100,6 +104,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                else given, s) for given, s in zip(seeds, row)]
         passes.append(gradients_to(*_start(outputs, row), bool(retain_graph)
                                    or k < len(rows) - 1, wanted, None, bool(create_graph)))
+    # (retain_grad() called on some tensor: none, mostly; a batch's rows fill no .grad, as
+    # PyTorch's vmap leaves one that cannot be read)
+    if retained._entries and not is_grads_batched:
+        _keep_retained(passes, bool(create_graph))
     result = []
     for j, t in enumerate(wanted):
         grads = [found.get(t) for found in passes]
@@ -121,6 +129,17 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             # the pass's own tensor)
             result.append(grads[0] if create_graph else Tensor.from_op(np.array(grads[0]), None))
     return tuple(result)
+
+
+def _keep_retained(passes: list, create_graph: bool) -> None:
+    """Each retain_grad() tensor a pass reached (on a path to the inputs, or one of them)
+    adds its gradient into its `.grad`, as PyTorch's grad does (its retain_grad is a hook,
+    which runs in any pass)."""
+    with enable_grad() if create_graph else no_grad():  # (create_graph: the sum recorded)
+        for found in passes:
+            for tensor, gradient in found.items():
+                if tensor._ctx is not None and retains(tensor):
+                    retained_accumulated(tensor, gradient)
 
 
 def _batch_rows(outputs: list, seeds: list) -> list[list]:

@@ -426,7 +426,7 @@ def _prehooked(tensor: Any, grad: Any) -> Any:
     return replaced if hooked is not None and hooked() is tensor else grad
 
 
-def _retained_accumulated(tensor: Any, grad: Any) -> None:
+def retained_accumulated(tensor: Any, grad: Any) -> None:
     """`_accumulated` of a retained non-leaf's gradient; an old version's into the `.grad`
     of the tensor it was kept for (`retain_with`), out of the leaves' path."""
     owner = kept_for(tensor)
@@ -468,7 +468,7 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
                                              create_graph, keeping_grad=True).items():
-                (_accumulated if tensor._ctx is None else _retained_accumulated)(tensor, grad)
+                (_accumulated if tensor._ctx is None else retained_accumulated)(tensor, grad)
             return
         any_retained = retained._entries  # (empty mostly: then no call per tensor to ask)
         with BackwardPass(start, None):
@@ -477,7 +477,7 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
                 if tensor._ctx is None:
                     _accumulated(tensor, grad)
                 elif any_retained and retains(tensor):
-                    _retained_accumulated(tensor, grad)
+                    retained_accumulated(tensor, grad)
 
 
 def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
