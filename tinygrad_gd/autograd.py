@@ -67,7 +67,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     depend on is an error, or None with `allow_unused=True` (zeros with
     `materialize_grads=True`, which allows it). The graph is freed afterwards unless
     `retain_graph=True`, as after `backward()`; as PyTorch's, the hooks on a path to the
-    inputs run, no others, and the graph below the inputs is neither run nor freed (`hooks.gradients_to`).
+    inputs run, no others, and the graph below the inputs is neither run nor freed
+    (`hooks.gradients_to`).
     `is_grads_batched=True`: the first axis of each of `grad_outputs` is a batch, one pass
     per entry (PyTorch's vmap gives the same numbers; a hook runs once per entry, on that
     entry's gradient), each result with that axis first.
