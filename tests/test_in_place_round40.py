@@ -7,6 +7,12 @@
   retained tensor off the path, or below the input, gets none; `is_grads_batched` with
   one on the path gives torch's gradients and leaves `.grad` (torch's vmap leaves one that
   fails when read).
+- after `h.detach_()`, a write with gradients on into a view of h taken before (`r = h[0]`),
+  or into a view of one, is refused, as torch refuses it (before or after the view left the
+  graph, after a `t_()`, after a write under no_grad()); the values and x.grad after views
+  taken before `detach_()` (alone, after `t_()` or `unsqueeze_()`, with r used between,
+  before `t_()`, before a write of h, of r under no_grad(), of a view taken after) are
+  torch's.
 """
 from __future__ import annotations
 
@@ -120,3 +126,110 @@ def test_grad_with_nothing_retained_leaves_every_grad_alone():
     (g,) = tg.autograd.grad((h * h).sum(), x)
     np.testing.assert_allclose(g.numpy(), 8 * X)
     assert x.grad is None and h.grad is None
+
+
+def _h(lib):
+    """x (2, 3) = 0..5, requiring a gradient; h = x * 2, made by an op."""
+    x = lib.tensor(np.arange(6.0).reshape(2, 3), dtype=lib.float64, requires_grad=True)
+    return x, x * 2
+
+
+def _detached_view_write(lib, how):
+    """r = h[0] taken, h.detach_(), then a write into r (or a view of r) as `how` says."""
+    x, h = _h(lib)
+    r = h[0]
+    if how == "t_ first":
+        h.t_()
+    h.detach_()
+    if how == "h written first":
+        h.mul_(2)
+    elif how == "under no_grad first":
+        with lib.no_grad():
+            r.mul_(2)
+    if how == "a view of it":
+        r[1:].mul_(2)
+    elif how == "setitem":
+        r[0] = 5.0
+    else:
+        r.mul_(2)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("how", ["plain", "a view of it", "setitem", "t_ first",
+                                 "h written first", "under no_grad first"])
+def test_a_write_into_a_view_taken_before_detach_refused_as_torch(torch64, how):
+    with pytest.raises(RuntimeError, match="in-place operation"):
+        _detached_view_write(torch64, how)
+    with pytest.raises(RuntimeError) as error:
+        _detached_view_write(tg, how)
+    message = _one_line(error)
+    assert "detach_()" in message and "no_grad()" in message
+    assert ("(2,)" if how == "a view of it" else "(3,)") in message
+
+
+def _after_detach(lib, how):
+    """The values of h and r, and x.grad (None where backward reaches no x), after h's
+    views and detach_() as `how` says, then a backward through r plus x's own sum (so that
+    both libraries backward a graph: torch's view cut from it still requires a gradient)."""
+    x, h = _h(lib)
+    r = h[0]
+    weights = lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)
+    used = None
+    if how == "detach_ alone":
+        h.detach_()
+    elif how == "t_ then detach_":
+        h.t_()
+        h.detach_()
+    elif how == "unsqueeze_ then detach_":
+        h.unsqueeze_(0)
+        h.detach_()
+    elif how == "t_, r used, then detach_":
+        h.t_()
+        used = r * 1
+        h.detach_()
+    elif how == "detach_ then t_":
+        h.detach_()
+        h.t_()
+    elif how == "detach_, then h written":
+        h.detach_()
+        h.mul_(3)
+    elif how == "detach_, then r written under no_grad":
+        h.detach_()
+        with lib.no_grad():
+            r.mul_(3)
+    elif how == "detach_, then a view taken after written":
+        h.detach_()
+        h[1].mul_(3)
+    out = (r * weights).sum() + x.sum()
+    if used is not None:
+        out = out + (used * weights).sum()
+    out.backward()
+    return (h.detach().numpy().tolist(), r.detach().numpy().tolist(),
+            x.grad.numpy().tolist())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("how", ["detach_ alone", "t_ then detach_", "unsqueeze_ then detach_",
+                                 "t_, r used, then detach_", "detach_ then t_",
+                                 "detach_, then h written",
+                                 "detach_, then r written under no_grad",
+                                 "detach_, then a view taken after written"])
+def test_views_taken_before_detach_give_torchs_values_and_gradients(torch64, how):
+    assert _after_detach(tg, how) == _after_detach(torch64, how)
+
+
+@pytest.mark.torch
+def test_a_graph_using_a_view_before_the_shape_change_and_detach_refuses_as_torch(torch64):
+    def run(lib):
+        x, h = _h(lib)
+        r = h[0]
+        z = r * r  # (saved r: the shape change, then detach_, change what it saved)
+        h.t_()
+        h.detach_()
+        z.sum().backward()
+
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        run(torch64)
+    with pytest.raises(RuntimeError) as error:
+        run(tg)
+    assert "changed in place" in _one_line(error)

@@ -32,8 +32,13 @@ view of t taken before lives (a write into it would land in t's new layout).
 kept. A tensor made by an op leaves its old version, by the same steps, to the nodes that
 used it (graphs built on t keep reaching their leaves; one that saved t refuses backward,
 as PyTorch's); a view is refused, as PyTorch's. Its views taken before stay in the graph
-until a value write into their memory, which cuts them (`_cut_views`), as PyTorch's
-regenerates them from the detached t.
+until a write into their memory (of values, or of t's shape), which cuts them
+(`_cut_views`), as PyTorch's regenerates them from the detached t; so does detach_() itself
+for a view whose node a shape change of t regenerated and no op used since (`_Unused`: as
+PyTorch's, which regenerates it at its first use). A cut view needs no gradient (PyTorch's
+keeps requires_grad, on a node that reaches nothing: here that would be a leaf with a
+`.grad` of its own). With gradients on, a write into a view taken before (cut or not), or a
+view of one, is refused, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ import numpy as np
 
 from . import engine, hooks, versions
 from .engine import no_grad
-from .grad_mode import is_inference_mode_enabled
+from .grad_mode import is_grad_enabled, is_inference_mode_enabled
 from .in_place_recorded import (in_place_checks, leaf_view_refused, recorded, supersede,
                                 taken_before, view_of_graph)
 from .memory import positions
@@ -69,6 +74,9 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
     self._check_writable(name, instead)
     with no_grad():
         values = reshaped(self)._data
+    if _DETACHED_VIEWS and self._version is not None:  # (as a value write: `_cut_views`)
+        _cut([view for view in (ref() for ref in _DETACHED_VIEWS.get(
+            id(self._version), (None, ()))[1]) if view is not None])
         if self._grad is not None:
             self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
     if self._ctx is not None and (values.shape, values.strides) != (self.shape,
@@ -148,7 +156,39 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
         old._requires_grad = True
         view._ctx = Take.apply(t, indices=at, axis=None)._ctx
         supersede(view, old, view._data)
+        _UNUSED.views[id(view)] = weakref.ref(view)
+    if regenerated:
+        engine.switch(_UNUSED)
     return t
+
+
+class _Unused(engine.Extension):
+    """The views whose node a shape change of what they view regenerated (`_recorded`), by
+    id, until an op uses one: PyTorch's regenerates a view's node when it is first used
+    after the change, so a detach_() of the base before that cuts it (`detach_`). On while
+    one is listed."""
+
+    def __init__(self) -> None:
+        self.views: dict[int, weakref.ref] = {}
+
+    def applied(self, node: Any, inputs: tuple, output: Any) -> None:
+        if not self.views:
+            engine.switch(self, on=False)
+        for t in inputs:
+            self.views.pop(id(t), None)
+
+    def unused_views_of(self, t: Tensor) -> list:
+        """The views of t listed (no longer, as they are cut), alive."""
+        found, of_t = [], {id(t): True}
+        for key, ref in list(self.views.items()):
+            view = ref()
+            if view is None or view._version is t._version and _descends(view, of_t):
+                del self.views[key]
+                found += [] if view is None else [view]
+        return found
+
+
+_UNUSED = _Unused()
 
 
 def _views_taken_refused(t: Tensor, what: str, instead: str) -> None:
@@ -239,6 +279,8 @@ def detach_(self: Tensor) -> Tensor:
                            f"sharing the values, needing no gradient)")
     if self._ctx is not None:
         _detached_with(self)
+        if _UNUSED.views:  # (their node, regenerated from t, not yet used: as PyTorch's)
+            _cut(_UNUSED.unused_views_of(self))
         before = Tensor.from_op(self._data.copy(), self._ctx)
         before._requires_grad, before.name = True, self.name
         self._ctx = None
@@ -250,7 +292,8 @@ def detach_(self: Tensor) -> Tensor:
 
 
 # a tensor detached in place whose views taken before live (its version counter's id:
-# the counter, those views): a later value write cuts them from the graph (`_cut_views`)
+# the counter, those views): a later write cuts them from the graph, or is refused with
+# gradients on where it writes one of them (`_cut_views`)
 _DETACHED_VIEWS: dict[int, tuple[list, list]] = {}
 
 
@@ -269,17 +312,42 @@ def _detached_with(t: Tensor) -> None:
 
 
 def _cut_views(t: Tensor, operands: tuple, what: str) -> None:
-    """A value write into the memory of a tensor detached in place: its views taken before
+    """A write into the memory of a tensor detached in place: with gradients on, into one
+    of its views taken before (or a view of one), refused, as PyTorch's; else those views
     leave the graph, as PyTorch regenerates them from the detached base (no gradient to
     what it was made of); the nodes that used them before keep their old versions."""
     if not _DETACHED_VIEWS:
         in_place_checks.remove(_cut_views)
         return
-    counter, taken = _DETACHED_VIEWS.pop(id(t._version), (None, ()))
+    counter, taken = _DETACHED_VIEWS.get(id(t._version), (None, ()))
     if counter is not t._version:
         return
-    for view in (ref() for ref in taken):
-        if view is not None and view._ctx is not None:
+    alive = [view for view in (ref() for ref in taken) if view is not None]
+    if is_grad_enabled() and _viewed_in(t, {id(view): True for view in alive}):
+        raise RuntimeError(f"{what}: this tensor (shape {t.shape}) is a view, or a view of "
+                           f"one, taken before its base was detached in place (detach_()), "
+                           f"and PyTorch refuses to write it with gradients on too; write it "
+                           f"under `with tg.no_grad():`, or take the view again from the "
+                           f"detached tensor and write that")
+    _cut(alive)
+
+
+def _viewed_in(t: Tensor, views: dict) -> bool:
+    """Whether t is one of `views` (by id: True), or a view of one, taken before it left
+    the graph (a node's input) or after (a constant's view: `ConstantView.inputs`)."""
+    if id(t) not in views:
+        made_by = getattr(t, "_made_by", None)
+        views[id(t)] = t._ctx is not None and _descends(t, views) or isinstance(
+            made_by, versions.ConstantView) and any(_viewed_in(x, views) for x in made_by.inputs)
+    return views[id(t)]
+
+
+def _cut(views: list) -> None:
+    """Each of `views` leaves the graph, needing no gradient (PyTorch's keeps requires_grad,
+    on a node that reaches nothing, which here would make it a leaf with a `.grad` of its
+    own); the nodes that used it before keep its old version."""
+    for view in views:
+        if view._ctx is not None:
             old = Tensor.from_op(view._data.copy(), view._ctx)
             old._requires_grad, old.name = True, view.name
             supersede(view, old, view._data)
