@@ -16,10 +16,14 @@
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+
+from test_graph_labels import needs_dot
 
 X = np.array([0.7, -1.2, 0.3])
 
@@ -233,3 +237,50 @@ def test_a_graph_using_a_view_before_the_shape_change_and_detach_refuses_as_torc
     with pytest.raises(RuntimeError) as error:
         run(tg)
     assert "changed in place" in _one_line(error)
+
+
+def _svg_words(loss, tmp_path):
+    """The words a reader sees in the rendered drawing of `loss` (a PNG rendered too)."""
+    svg = tmp_path / "drawn.svg"
+    tg.render_graph(tg.draw_graph(loss), svg)
+    tg.render_graph(tg.draw_graph(loss), tmp_path / "drawn.png")
+    return " ".join(re.sub(r"<[^>]+>", " ", svg.read_text()).replace("&#160;", " ").split())
+
+
+@needs_dot
+@pytest.mark.parametrize("how", ["unsqueeze_, then mul_ under no_grad", "unsqueeze_, then .data *=",
+                                 "unsqueeze_, then .data[0] =", "unsqueeze_, then a view's mul_",
+                                 "t_ under no_grad, then mul_", "detach_, then mul_",
+                                 "detach_, then a view's mul_ under no_grad"])
+def test_the_drawing_after_a_shape_change_and_a_write_shows_the_values_the_graph_used(tmp_path,
+                                                                                     how):
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    x.name = "x"
+    h = x * 2
+    row = h[0] if "view" in how else None  # (a view alive refuses t_ under no_grad)
+    early = h * 1  # (used h before both changes: x * 2 = 2 4 6 8 10 12)
+    with tg.no_grad() if "t_ under" in how else _nothing():
+        getattr(h, how.split(",")[0].split(" ")[0])(*((0,) if "unsqueeze_" in how else ()))
+    if how.endswith("mul_ under no_grad") or how.endswith(", then mul_"):
+        with tg.no_grad():
+            (row if "view" in how else h).mul_(3)
+    elif how.endswith("a view's mul_"):
+        row.mul_(3)
+    elif how.endswith("*="):
+        h.data *= 3
+    else:
+        h.data[0] = 7.0
+    words = _svg_words(early.sum(), tmp_path)
+    assert "mul result #1 (2, 3) data 2 4 6 8 10 12" in words  # (x * 2, as the graph used it)
+    assert "mul result #2 (2, 3) data 2 4 6 8 10 12" in words  # (early: x * 2 * 1)
+    assert "output data 42" in words  # (its sum: 2 (1 + ... + 6))
+    assert h.numpy().max() == (7.0 if how.endswith("[0] =") else 3 * 12 if "view" not in how
+                               else 3 * 6)  # (the write happened: h's values now)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -82,7 +82,7 @@ def recorded(t: Tensor, *operands: Any, what: str = "in-place change") -> bool:
     gradients are on, and t was made by an op or an operand needs a gradient. A view
     taken under no_grad() of a tensor that requires a gradient is refused, as PyTorch's
     (and what `in_place_checks` refuse)."""
-    for check in in_place_checks:
+    for check in tuple(in_place_checks):  # (a check may remove itself: none is skipped)
         check(t, operands, what)
     if not is_grad_enabled():
         return False

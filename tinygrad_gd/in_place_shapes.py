@@ -4,11 +4,12 @@ memory (no copy, no value written), counted as a change: a graph that saved t re
 backward, as PyTorch's. And `t.detach_()`.
 
 On a tensor of the graph (made by an op, or a view of one) the change is recorded, as
-PyTorch records it: t's old version moves to a new tensor (its node, a copy of its values
-for the drawings, stamped as in_place_recorded.py stamps one; the copy, of the whole array,
-costs time and memory PyTorch's view does not, and lives while t does), t takes the node of the op
-out of place on it (`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used
-t before are pointed at the old version (`redirect`). A view of the graph changes alone
+PyTorch records it: t's old version moves to a new tensor (its node, and t's array itself,
+stamped as in_place_recorded.py stamps one: a shape change writes no value, so no copy is
+made until a write into that memory, which copies the old version's values first, for the
+drawings, `_shared_until_written`), t takes the node of the op out of place on it
+(`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used t before are
+pointed at the old version (`redirect`). A view of the graph changes alone
 (its base keeps its shape and node), as PyTorch's: its node is the op on the view taken
 again. The views of t taken before the change keep their values and memory; each takes a
 node of t's new version, as PyTorch regenerates one (its as_strided; here take at the same
@@ -55,7 +56,7 @@ from .in_place_recorded import (in_place_checks, leaf_view_refused, recorded, su
 from .memory import positions
 from .ops.indexing import Take
 from .tensor import Tensor
-from .tracked import writes
+from .tracked import copy_before_write, shared_until_written, writes
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
            "as_strided_", "detach_"]
@@ -88,6 +89,7 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
         supersede(self, before, self._data)
         hooks.retain_with(self, before)
         _keeps_old_layout(self._ctx, name, self.shape, before)  # (not recorded: no_grad())
+        _shared_until_written(self._stamp(), before)
     self._data = values
     self._mark_changed()
     return self
@@ -143,7 +145,7 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
         values = reshaped(Tensor.from_op(t._data, None))._data
     views = counter[1] if counter is not None and len(counter) > 1 else {}
     regenerated = _regenerated(t, views, start, values, name, instead)
-    before = Tensor.from_op(t._data.copy(), node)  # (a copy: later writes of t are not its)
+    before = Tensor.from_op(t._data, node)  # (its memory: copied before a write, `_shared...`)
     before._requires_grad, before.name = True, t.name
     result = reshaped(before if viewed is None else viewed)
     supersede(t, before, t._data)
@@ -151,11 +153,13 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
     t._data, t._ctx, t._requires_grad = values, result._ctx, True
     t._version = counter
     t._mark_changed()
+    _shared_until_written(t._stamp(), before)
     for view, at in regenerated:  # (as PyTorch regenerates one: its as_strided of t)
-        old = Tensor.from_op(view._data.copy(), view._ctx)
+        old = Tensor.from_op(view._data, view._ctx)
         old._requires_grad = True
         view._ctx = Take.apply(t, indices=at, axis=None)._ctx
         supersede(view, old, view._data)
+        _shared_until_written(view._version, old)
         _UNUSED.views[id(view)] = weakref.ref(view)
     if regenerated:
         engine.switch(_UNUSED)
@@ -189,6 +193,33 @@ class _Unused(engine.Extension):
 
 
 _UNUSED = _Unused()
+
+
+def _shared_until_written(counter: list, old: Tensor) -> None:
+    """Keep `old`, an old version whose values are the memory counted by `counter` (a shape
+    change, or detach_(), wrote none), uncopied until a write into that memory: then it
+    takes a copy first (`tracked.copy_before_write`: through `.data`; `_copy_shared`: an
+    in-place op), so a drawing still shows the values the graph used."""
+    key = id(counter)
+    olds = shared_until_written.setdefault(key, (counter, []))[1]
+
+    def gone(ref: weakref.ref) -> None:  # (old freed: the entry with its last one)
+        olds.remove(ref)
+        if not olds and shared_until_written.get(key, (None, None))[1] is olds:
+            del shared_until_written[key]
+
+    olds.append(weakref.ref(old, gone))
+    if _copy_shared not in in_place_checks:
+        in_place_checks.append(_copy_shared)
+
+
+def _copy_shared(t: Tensor, operands: tuple, what: str) -> None:
+    """An in-place op is about to write t's memory: the old versions that share it take a
+    copy of their values first (`_shared_until_written`)."""
+    if not shared_until_written:
+        in_place_checks.remove(_copy_shared)
+    elif t._version is not None:
+        copy_before_write(t._version)
 
 
 def _views_taken_refused(t: Tensor, what: str, instead: str) -> None:
@@ -281,8 +312,9 @@ def detach_(self: Tensor) -> Tensor:
         _detached_with(self)
         if _UNUSED.views:  # (their node, regenerated from t, not yet used: as PyTorch's)
             _cut(_UNUSED.unused_views_of(self))
-        before = Tensor.from_op(self._data.copy(), self._ctx)
+        before = Tensor.from_op(self._data, self._ctx)  # (copied before a write into it)
         before._requires_grad, before.name = True, self.name
+        _shared_until_written(self._stamp(), before)
         self._ctx = None
         supersede(self, before, self._data)  # (stamped: a node that saved t refuses)
         versions.detached_in_place.set(before, True)  # (and says why)
@@ -330,6 +362,7 @@ def _cut_views(t: Tensor, operands: tuple, what: str) -> None:
                            f"under `with tg.no_grad():`, or take the view again from the "
                            f"detached tensor and write that")
     _cut(alive)
+    copy_before_write(t._version)  # (the cut views' old versions: the write comes next)
 
 
 def _viewed_in(t: Tensor, views: dict) -> bool:
@@ -348,9 +381,10 @@ def _cut(views: list) -> None:
     own); the nodes that used it before keep its old version."""
     for view in views:
         if view._ctx is not None:
-            old = Tensor.from_op(view._data.copy(), view._ctx)
+            old = Tensor.from_op(view._data, view._ctx)
             old._requires_grad, old.name = True, view.name
             supersede(view, old, view._data)
+            _shared_until_written(view._stamp(), old)
             view._ctx, view._requires_grad = None, False
 
 

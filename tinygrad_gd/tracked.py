@@ -43,9 +43,26 @@ __all__ = ["TrackedArray", "read_only_view", "written_into", "values_read"]
 # counter takes its time. A node notes the clock when it is recorded (versions.py).
 writes = [0]
 # id(t) -> the array a change wrote into, for `t` an old version of a tensor changed in
-# place (in_place_recorded.py: its own values are a copy; the ops that used it before the
-# change may have saved the array that was written)
+# place (in_place_recorded.py: its own values are a copy, or, a shape change's, that array
+# until a write copies them; the ops that used it before may have saved the array written)
 written_arrays: dict[int, np.ndarray] = {}
+
+
+# id(a version counter) -> (the counter, weak references to old versions of tensors whose
+# values are that memory, kept uncopied: in_place_shapes.py's), copied before the next
+# write into it (`copy_before_write`)
+shared_until_written: dict[int, tuple[list, list]] = {}
+
+
+def copy_before_write(counter: list[int] | None) -> None:
+    """A write into the memory whose version counter is `counter` is about to happen: each
+    old version that shares that memory takes a copy of its values first, so that it keeps
+    the values the graph used (a shape change wrote none: it needed none till now)."""
+    kept, olds = shared_until_written.pop(id(counter), (None, ()))
+    if kept is counter:
+        for old in (ref() for ref in olds):
+            if old is not None:
+                old._data = old._data.copy()
 
 
 def count_write(counter: list[int]) -> None:
@@ -67,6 +84,8 @@ def _writable(array: Any) -> Any:
         raise read_only_error("cannot write into this array", array.shape,
                               "t.data.copy() or tg.Tensor(t.data)")
     if array._counter is not None:
+        if shared_until_written:  # (an old version shares this memory: none, mostly)
+            copy_before_write(array._counter)
         count_write(array._counter)
     return plain
 
