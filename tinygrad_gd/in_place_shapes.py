@@ -24,10 +24,13 @@ all with gradients on; as_strided_ of a view whose base changed shape after it w
 entries of a view of t taken before (PyTorch's regenerated view would miss them, and its
 gradient with them). Under no_grad() (or inference_mode()) a tensor of the graph changes
 and keeps its node, of the old layout, as PyTorch's; the nodes that used it before take
-its old version (its memory in the old layout, no copy: `redirect`), so their backward is
-PyTorch's; a later backward that gives t's node a gradient through t is refused in one
-line (`_OldLayout`: PyTorch's gives wrong numbers or fails), and so is the change while a
-view of t taken before lives (a write into it would land in t's new layout).
+its old version (its memory in the old layout, copied before a write), so their backward
+is PyTorch's; a later backward that gives t's node a gradient through t is refused in one
+line (`_OldLayout`: PyTorch's gives wrong numbers or fails). A view of t taken before,
+alive (the user's, or one only a graph holds), keeps its node on t's old version, its
+gradient PyTorch's, until a write with gradients on into that memory, which would take it
+again through its op on t's new layout: it takes take on t at its entries first
+(`_retaken_at_a_write`), as a recorded change gives it at once.
 
 `t.detach_()` (PyTorch's): t becomes a leaf that needs no gradient, its values and version
 kept. A tensor made by an op leaves its old version, by the same steps, to the nodes that
@@ -49,7 +52,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine, hooks, versions
-from .engine import no_grad
+from .engine import enable_grad, no_grad
 from .grad_mode import is_grad_enabled, is_inference_mode_enabled
 from .in_place_recorded import (in_place_checks, leaf_view_refused, recorded, supersede,
                                 taken_before, view_of_graph)
@@ -75,15 +78,14 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
     self._check_writable(name, instead)
     with no_grad():
         values = reshaped(self)._data
+        if self._grad is not None:
+            self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
     if _DETACHED_VIEWS and self._version is not None:  # (as a value write: `_cut_views`)
         _cut([view for view in (ref() for ref in _DETACHED_VIEWS.get(
             id(self._version), (None, ()))[1]) if view is not None])
-        if self._grad is not None:
-            self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
     if self._ctx is not None and (values.shape, values.strides) != (self.shape,
                                                                    self._data.strides):
-        _views_taken_refused(self, name, f"make the change with gradients on (recorded), "
-                                         f"or {instead}")
+        _retaken_at_a_write(self, values, name, instead)
         before = Tensor.from_op(self._data, self._ctx)  # (the nodes that used t: `redirect`)
         before._requires_grad, before.name = True, self.name
         supersede(self, before, self._data)
@@ -155,15 +157,23 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
     t._mark_changed()
     _shared_until_written(t._stamp(), before)
     for view, at in regenerated:  # (as PyTorch regenerates one: its as_strided of t)
-        old = Tensor.from_op(view._data, view._ctx)
-        old._requires_grad = True
-        view._ctx = Take.apply(t, indices=at, axis=None)._ctx
-        supersede(view, old, view._data)
-        _shared_until_written(view._version, old)
+        _retaken_by_take(view, t, at)
         _UNUSED.views[id(view)] = weakref.ref(view)
     if regenerated:
         engine.switch(_UNUSED)
     return t
+
+
+def _retaken_by_take(view: Tensor, t: Tensor, at: np.ndarray) -> None:
+    """`view`, a view of t taken before t's layout changed, given the node of take on t at
+    its entries' positions `at` (t's new version); its old version, which shares its
+    memory until a write (`_shared_until_written`), for the nodes that used it before."""
+    old = Tensor.from_op(view._data, view._ctx)
+    old._requires_grad = True
+    with enable_grad():  # (after a change under no_grad(): `_retake_stale`)
+        view._ctx = Take.apply(t, indices=at, axis=None)._ctx
+    supersede(view, old, view._data)
+    _shared_until_written(view._version, old)
 
 
 class _Unused(engine.Extension):
@@ -222,18 +232,44 @@ def _copy_shared(t: Tensor, operands: tuple, what: str) -> None:
         copy_before_write(t._version)
 
 
-def _views_taken_refused(t: Tensor, what: str, instead: str) -> None:
-    """Refuse a change of t whose live views taken before (of the graph) could not follow
-    it: a write into one would land in t's new layout (PyTorch's keeps its old one)."""
+def _retaken_at_a_write(t: Tensor, values: np.ndarray, name: str, instead: str) -> None:
+    """t's layout changes under no_grad() (to `values`'): its live views of the graph taken
+    before keep their nodes, on t's old version (their gradients PyTorch's, where its own
+    are defined), until a write with gradients on into that memory, which would take them
+    again through their ops on t's new layout: they are given take on t at their entries'
+    positions first (`_retake_stale`), as a recorded change gives them at once."""
     counter = t._version
     views = counter[1] if counter is not None and len(counter) > 1 else {}
-    of_t = {id(t): True}
-    for view in list(views.values()):
-        if view is not t and view._ctx is not None and _descends(view, of_t):
-            raise RuntimeError(f"{what}: a view of this tensor taken before (op "
-                               f"'{view._ctx.name}', shape {view.shape}) is still alive, "
-                               f"and this change would not carry it along; del that view "
-                               f"first (take it again after), or {instead}")
+    found = _regenerated(t, views, writes[0], values, name, instead)
+    if found:  # (a later change under no_grad() finds them again, in its own layout)
+        _STALE[id(counter)] = (counter, weakref.ref(t),
+                               [(weakref.ref(view), at) for view, at in found])
+        if _retake_stale not in in_place_checks:
+            in_place_checks.append(_retake_stale)
+    else:
+        _STALE.pop(id(counter), None)
+
+
+# a tensor whose layout changed under no_grad() while views of it taken before lived (its
+# version counter's id: the counter, t, each view with its entries' positions in t's new
+# layout): a write with gradients on into that memory first gives them take on t
+_STALE: dict[int, tuple[list, weakref.ref, list]] = {}
+
+
+def _retake_stale(t: Tensor, operands: tuple, what: str) -> None:
+    """A write into t's memory: with gradients on, the views noted by `_retaken_at_a_write`
+    take their node of take on the tensor whose layout changed."""
+    if not _STALE:
+        in_place_checks.remove(_retake_stale)
+        return
+    if not is_grad_enabled() or t._version is None or id(t._version) not in _STALE:
+        return
+    counter, base, views = _STALE.pop(id(t._version))
+    if counter is t._version and (base := base()) is not None:
+        for view, at in views:
+            if (view := view()) is not None and view._ctx is not None:
+                _retaken_by_take(view, base, at)
+        copy_before_write(counter)  # (their old versions: the write comes next)
 
 
 def _taken_again(t: Tensor, name: str, instead: str) -> Tensor:
