@@ -1,7 +1,8 @@
 """`retain_grad()`'s registry: which non-leaf tensors keep their gradient in `.grad`.
 
 `t.retain_grad()` marks t (`retain_grad`); the backward pass asks `retains(t)` before
-adding a non-leaf's gradient into `.grad` (hooks.py's `accumulate_grads`). A tensor whose
+adding a non-leaf's gradient into `.grad` (hooks.py's `accumulate_grads`, and
+`tg.autograd.grad`'s pass, as PyTorch's: autograd.py's `_keep_retained`). A tensor whose
 shape changed in place, or that was detached in place (in_place_shapes.py), gives the mark
 to its old version, as PyTorch's retain_grad stays with the version it was asked on
 (`retain_with`): the old version then holds a weak reference to the tensor whose `.grad`
