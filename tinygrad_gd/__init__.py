@@ -161,3 +161,9 @@ give_out_keywords(importlib.import_module(__name__))
 from .torch_keywords import give_torch_keywords  # noqa: E402
 
 give_torch_keywords(importlib.import_module(__name__), Tensor)
+
+# NumPy's RuntimeWarnings raised in the package's modules (log(0), 1 / 0: inf and NaN are the
+# answers, as PyTorch's) not shown: numpy_warnings.py says why and what it leaves alone
+from .numpy_warnings import quiet_numpy_in_package  # noqa: E402
+
+quiet_numpy_in_package()
