@@ -52,7 +52,9 @@ class Outer(Function, methods=("outer",), functions=("outer",)):
         dtypes = [a.dtype for a in same_dtype(np.atleast_1d(x), np.atleast_1d(y))]
         x, y = x.astype(dtypes[0], copy=False), y.astype(dtypes[1], copy=False)
         ctx.save_for_backward(x, y)
-        return np.outer(x, y)
+        # (the ufunc's own outer, called from here: np.outer's Python body would own an
+        # overflow's RuntimeWarning, which numpy_warnings leaves to NumPy's modules)
+        return np.multiply.outer(x.reshape(-1), y.reshape(-1))
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors

@@ -408,7 +408,7 @@ class Sinc(Function, elementwise=True, methods=("sinc",), functions=("sinc",)):
     def forward(ctx, x):
         x = floating(x)
         ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # (pi * 1e308: inf, then NaN)
             return np.sinc(x)
 
     def backward(ctx, g):

@@ -139,8 +139,10 @@ class Var(Function, methods=("var",), functions=("var",)):
             # the corrected two-pass: the mean's own rounding taken out (data far from 0,
             # such as 1e8 + noise, and a constant, whose deviations are then exactly 0); not
             # where it is not finite (an inf among the data: PyTorch's x - mean, inf kept)
-            centred = work - np.mean(work, axis=axis, keepdims=True)
-            again = np.mean(centred, axis=axis, keepdims=True)
+            # (np.mean's Python body owns its overflow past 1e308: inf, as PyTorch's)
+            with np.errstate(over="ignore", invalid="ignore"):
+                centred = work - np.mean(work, axis=axis, keepdims=True)
+                again = np.mean(centred, axis=axis, keepdims=True)
             centred -= np.where(np.isfinite(again), again, 0.0)
         else:  # (an empty axis: no mean to take out, nor NumPy's "Mean of empty slice" warning)
             centred = work.copy()
