@@ -18,8 +18,9 @@ divergence has the broadcast batch shape (PyTorch's has p's); the Uniform and Be
 rules take batches of different shapes (PyTorch's boolean index of the inf entries fails),
 and the inf entries' gradients are 0, not NaN; two Geometrics of probs 1 have divergence 0
 (PyTorch's is inf). exp(loc / scale) of a Gumbel is taken with the factor it multiplies, in
-log space; Cauchy-Cauchy is a log1p and Uniform-Gumbel's E[exp(-z)] an expm1, so a
-divergence near 0 or a narrow Uniform keeps its digits.
+log space; Cauchy-Cauchy is a log1p and Uniform-Gumbel's E[exp(-z)] an expm1 (a width
+below the Gumbel's scale), so a divergence near 0 or a narrow Uniform keeps its digits;
+there, past float64, Uniform-Gumbel is inf where PyTorch's is inf - inf = NaN.
 """
 from __future__ import annotations
 
@@ -243,10 +244,19 @@ def _kl_uniform_gamma(p: Uniform, q: Gamma) -> Tensor:
 @_register(Uniform, Gumbel)
 def _kl_uniform_gumbel(p: Uniform, q: Gumbel) -> Tensor:
     low_z = (p.low - q.loc) / q.scale
+    high_z = (p.high - q.loc) / q.scale
     width_z = (p.high - p.low) / q.scale
-    # E[exp(-z)] = (exp(-low_z) - exp(-high_z)) / width_z, by expm1: exact when narrow
-    mean_exp = (-low_z).exp() * (-(-width_z).expm1()) / width_z
-    return -width_z.log() + low_z + 0.5 * width_z + mean_exp
+    # E[exp(-z)] = (exp(-low_z) - exp(-high_z)) / width_z: PyTorch's difference, so past
+    # float64 its inf, NaN and gradients too (high's -inf: exp(-low_z) times an expm1 of the
+    # width gave inf - inf = NaN); by expm1 where narrow, where the difference cancels. Each
+    # side gets inputs the other's entries leave finite: no 0 * inf = NaN crosses over
+    narrow = width_z._data < 1
+    near_low, near_width = where(narrow, low_z, 0.0), where(narrow, width_z, 1.0)
+    by_expm1 = (-near_low).exp() * (-(-near_width).expm1()) / near_width
+    far_low, far_high = where(narrow, 0.0, low_z), where(narrow, 1.0, high_z)
+    by_difference = ((-far_low).exp() - (-far_high).exp()) / where(narrow, 1.0, width_z)
+    mean_exp = where(narrow, by_expm1, by_difference)
+    return -width_z.log() + 0.5 * (low_z + high_z) + mean_exp
 
 
 @_register(Uniform, Normal)
