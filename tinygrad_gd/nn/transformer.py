@@ -11,6 +11,7 @@ return 0 at padded positions, where these layers give the math path's values.
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import numpy as np
@@ -247,6 +248,27 @@ def _clones(where: str, name: str, layer: Any, kind: str, num_layers: Any,
     return ModuleList([copy.deepcopy(layer) for _ in range(count)])
 
 
+def _attention_shapes(layer: Module) -> SimpleNamespace:
+    """What the checks of a layer's inputs read of it (each attention's embed_dim, num_heads
+    and batch_first, under the attention's name): a stack of no layers keeps this of the
+    layer it was given (not the layer: none of its parameters), so that src of the wrong
+    width and masks of the wrong shape are refused as a layer would refuse them, where
+    PyTorch's forward of no layers fails on layers[0] whatever it is given."""
+    return SimpleNamespace(**{
+        name: SimpleNamespace(embed_dim=child.embed_dim, num_heads=child.num_heads,
+                              batch_first=child.batch_first)
+        for name, child in layer.named_children() if isinstance(child, MultiheadAttention)})
+
+
+def _checked_as(stack: Module, kind: type) -> Any:
+    """Whose checks a stack's inputs go through: its first layer (a `kind`), the attention
+    shapes of the `kind` it was built of with no layers, or None (custom layers check
+    their own inputs). `kind._check(checked_as, ...)` runs the layer's checks on either."""
+    if len(stack.layers):
+        return stack.layers[0] if isinstance(stack.layers[0], kind) else None
+    return getattr(stack, "_no_layers_shapes", None)  # (None: one pickled before it was kept)
+
+
 class TransformerEncoder(Module):
     """`num_layers` copies of `encoder_layer` (deep copies, as PyTorch's: every layer
     starts from the same weights) applied in turn, then `norm` (a Module, or None); its
@@ -262,6 +284,8 @@ class TransformerEncoder(Module):
         self.layers = _clones(where, "encoder_layer", encoder_layer, "TransformerEncoderLayer",
                               num_layers, norm)
         self.num_layers = len(self.layers)
+        self._no_layers_shapes = None if self.num_layers or not isinstance(
+            encoder_layer, TransformerEncoderLayer) else _attention_shapes(encoder_layer)
         self.norm = norm
         self.enable_nested_tensor = check_flag(where, "enable_nested_tensor",
                                                enable_nested_tensor)
@@ -273,11 +297,13 @@ class TransformerEncoder(Module):
         # numbers are computed, so None is False here)
         where = "TransformerEncoder"
         hint = False if is_causal is None else check_flag(where, "is_causal", is_causal)
-        first = self.layers[0] if len(self.layers) else None
-        if isinstance(first, TransformerEncoderLayer):
-            src = _as_tensor(where, src, first.linear1.weight, "src")
-            first._check(where, src, mask, src_key_padding_mask, hint,
-                         ("mask", "src_key_padding_mask", "is_causal"))
+        first = _checked_as(self, TransformerEncoderLayer)
+        if first is not None:
+            like = first.linear1.weight if len(self.layers) else \
+                next(iter(self.parameters()), None)  # (no layers: the norm's, if any)
+            src = _as_tensor(where, src, like, "src")
+            TransformerEncoderLayer._check(first, where, src, mask, src_key_padding_mask, hint,
+                                           ("mask", "src_key_padding_mask", "is_causal"))
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,

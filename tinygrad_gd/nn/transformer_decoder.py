@@ -31,7 +31,8 @@ from .parameter_reset import start_parameters
 from .registration import _float_dtype
 from .attention_checks import _SHAPES, _check_attention
 from .transformer import (MultiheadAttention, TransformerEncoder, TransformerEncoderLayer,
-                          _activation, _check_layer_arguments, _clones)
+                          _activation, _attention_shapes, _check_layer_arguments, _checked_as,
+                          _clones)
 
 __all__ = ["TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 
@@ -135,12 +136,13 @@ class TransformerDecoderLayer(Module):
         return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
-def _decoder_layer(decoder: Module) -> TransformerDecoderLayer | None:
-    """The first layer of a TransformerDecoder of TransformerDecoderLayers (whose checks
-    then name the caller), else None (a custom decoder checks its own inputs)."""
-    if isinstance(decoder, TransformerDecoder) and len(decoder.layers) and \
-            isinstance(decoder.layers[0], TransformerDecoderLayer):
-        return decoder.layers[0]
+def _decoder_layer(decoder: Module) -> Any:
+    """Whose checks a TransformerDecoder's inputs go through (transformer.py's
+    `_checked_as`: its first TransformerDecoderLayer, or with no layers the attention
+    shapes of the one it was built of), which then name the caller; else None (a custom
+    decoder checks its own inputs). Run as `TransformerDecoderLayer._check(found, ...)`."""
+    if isinstance(decoder, TransformerDecoder):
+        return _checked_as(decoder, TransformerDecoderLayer)
     return None
 
 
@@ -158,6 +160,8 @@ class TransformerDecoder(Module):
         self.layers = _clones("TransformerDecoder", "decoder_layer", decoder_layer,
                               "TransformerDecoderLayer", num_layers, norm)
         self.num_layers = len(self.layers)
+        self._no_layers_shapes = None if self.num_layers or not isinstance(
+            decoder_layer, TransformerDecoderLayer) else _attention_shapes(decoder_layer)
         self.norm = norm
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
@@ -172,8 +176,9 @@ class TransformerDecoder(Module):
         memory_is_causal = check_flag(where, "memory_is_causal", memory_is_causal)
         first = _decoder_layer(self)
         if first is not None:
-            first._check(where, tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask,
-                         memory_key_padding_mask, hint, memory_is_causal)
+            TransformerDecoderLayer._check(first, where, tgt, memory, tgt_mask, memory_mask,
+                                           tgt_key_padding_mask, memory_key_padding_mask, hint,
+                                           memory_is_causal)
         output = tgt
         for layer in self.layers:
             output = layer(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
@@ -288,18 +293,19 @@ class Transformer(Module):
         hints = [False if h is None else check_flag(where, name, h) for name, h in
                  (("src_is_causal", src_is_causal), ("tgt_is_causal", tgt_is_causal))]
         memory_is_causal = check_flag(where, "memory_is_causal", memory_is_causal)
-        layers = self.encoder.layers if isinstance(self.encoder, TransformerEncoder) else None
-        if layers is None or len(layers) and not isinstance(layers[0], TransformerEncoderLayer):
+        encoder = _checked_as(self.encoder, TransformerEncoderLayer) if isinstance(
+            self.encoder, TransformerEncoder) else None
+        if encoder is None:
             return  # (a custom encoder: its memory's shape is its own)
-        if len(layers):  # (none: the memory is src under the final norm, of its shape)
-            _check_attention(where, layers[0].self_attn, ("src", "src"), src, src,
-                             ("src_mask", src_mask, "src_key_padding_mask",
-                              src_key_padding_mask), ("src_is_causal", hints[0]), RuntimeError)
+        # (no encoder layers: the memory is src under the final norm, of its shape)
+        _check_attention(where, encoder.self_attn, ("src", "src"), src, src,
+                         ("src_mask", src_mask, "src_key_padding_mask", src_key_padding_mask),
+                         ("src_is_causal", hints[0]), RuntimeError)
         decoder = _decoder_layer(self.decoder)
         if decoder is not None:
-            decoder._check(where, tgt, src, tgt_mask, memory_mask, tgt_key_padding_mask,
-                           memory_key_padding_mask, hints[1], memory_is_causal, RuntimeError,
-                           "src")
+            TransformerDecoderLayer._check(decoder, where, tgt, src, tgt_mask, memory_mask,
+                                           tgt_key_padding_mask, memory_key_padding_mask,
+                                           hints[1], memory_is_causal, RuntimeError, "src")
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: Any = None,
