@@ -21,7 +21,9 @@ What it leaves alone:
   front of it and wins too: then an op at its edge raises NumPy's warning as an error
   (`-W default` and `python -X dev`, which ask to see every warning, show them).
   (`warnings.resetwarnings()` removes it, as every filter; so does leaving a
-  `warnings.catch_warnings()` block that the package was first imported in.)
+  `warnings.catch_warnings()` block that the package was first imported in, as pytest
+  does after collecting: its plugin in testing.py, installed with the package, sets it
+  again for the session.)
 """
 import warnings
 

@@ -12,7 +12,8 @@ when this module is imported):
   batch axes.
 
 The pytest plugin (registered through the `pytest11` entry point, so installing
-tinygrad_gd is enough) provides the fixture `gradcheck`: `gradcheck(fn, inputs, **options)`
+tinygrad_gd is enough) keeps the package's filter of NumPy's RuntimeWarnings for the
+session (numpy_warnings.py) and provides the fixture `gradcheck`: `gradcheck(fn, inputs, **options)`
 runs `tg.gradcheck` and, on failure, fails the test with the worst Jacobian entries and
 attaches the graph's DOT source to the report (section "tinygrad_gd graph (DOT)").
 `assert_gradcheck` is the same check for use outside the fixture: its error carries the
@@ -40,6 +41,7 @@ from .gradcheck import GradcheckError
 from .gradcheck import gradcheck as _gradcheck
 from .in_place import shown
 from .memory_formats import check_memory_format, copied
+from .numpy_warnings import quiet_numpy_in_package
 from .op_errors import respelled
 from .tensor import Tensor
 from .values import check_cpu, numeric_dtype, uniform_draws
@@ -463,6 +465,12 @@ if pytest is not None:
                 raise failure from None
 
         return check
+
+    def pytest_configure(config: Any) -> None:
+        """The package's filter of NumPy's RuntimeWarnings (numpy_warnings.py) set again
+        for the session: pytest puts the filters back after importing plugins and after
+        collecting, where tinygrad_gd is imported; after pytest's own, so -W error wins."""
+        quiet_numpy_in_package()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(item: Any, call: Any) -> Any:
