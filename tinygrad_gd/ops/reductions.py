@@ -32,8 +32,8 @@ def accumulator(x: np.ndarray | np.dtype) -> Any:
 
 
 def accumulated(add_up: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
-    """`add_up(x, dtype=..., **kwargs)` (np.sum, numpy_mean, np.cumsum) in `accumulator(x)`,
-    the result in x's own dtype again."""
+    """`add_up(x, dtype=..., **kwargs)` (np.add.reduce, numpy_mean, np.cumsum) in
+    `accumulator(x)`, the result in x's own dtype again."""
     wide = accumulator(x)
     out = add_up(x, dtype=wide, **kwargs)
     return out if wide is None else out.astype(x.dtype)
@@ -157,7 +157,9 @@ class Sum(_Reduction, methods=("sum",), functions=("sum",)):
 
     def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        return accumulated(np.sum, signed(x), axis=axis, keepdims=keepdims)
+        # (the ufunc's reduce, as np.sum's result: called from here, its inf - inf warning
+        # is the package filter's, where np.sum's Python body would own it)
+        return accumulated(np.add.reduce, signed(x), axis=axis, keepdims=keepdims)
 
     def backward(ctx, g):
         return np.broadcast_to(expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
