@@ -20,6 +20,7 @@ import numpy as np
 from .creation import _leaf
 from .creation_arguments import check_layout
 from .creation_more import _placed
+from .errors import user_stacklevel
 from .grad_mode import check_flag
 from .in_place import shown
 from .memory import UntypedStorage
@@ -243,7 +244,7 @@ def range(start: Any, end: Any, step: Any = 1, *, dtype: Any = None,  # noqa: A0
     warnings.warn("range is deprecated and will be removed in a future release because "
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
                   "tg.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())  # (tg.range is out_keyword.py's wrapper)
     check_layout(layout, where)
     check_cpu(device, where)
     bounds = []
