@@ -138,6 +138,22 @@ def test_a_users_own_numpy_code_still_warns():
     assert "divide by zero encountered in log" in str(log[0].message)
 
 
+@pytest.mark.parametrize("user_numpy, message", [
+    (lambda t: np.log(t.numpy()), "divide by zero encountered in log"),
+    (lambda t: np.log(t.detach().numpy()), "divide by zero encountered in log"),
+    (lambda t: t.data / 0, "divide by zero encountered in divide"),
+    (lambda t: np.sqrt(t.data - 1), "invalid value encountered in sqrt"),
+    (lambda t: np.exp(t.numpy() + 1000), "overflow encountered in exp"),
+])
+def test_a_users_numpy_on_a_tensors_array_still_warns(user_numpy, message):
+    # the arrays a tensor hands out are NumPy's: NumPy's warnings, as on torch's t.numpy()
+    t = tg.tensor([0.0, 1.0])
+    with shown() as log:
+        user_numpy(t)
+    assert message in [str(w.message) for w in log]
+    assert {w.category for w in log} == {RuntimeWarning}
+
+
 @pytest.mark.parametrize("module", ["tinygrad_gd_extras", "my_tinygrad_gd", "tinygrad_gdx.ops"])
 def test_a_users_module_named_like_the_package_still_warns(module):
     code = compile("np.log(np.zeros(1))", f"{module}.py", "exec")

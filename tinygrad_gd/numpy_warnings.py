@@ -12,9 +12,10 @@ __init__ calls `quiet_numpy_in_package()` once.
 What it leaves alone:
 - the package's own warnings (`warnings.warn(..., stacklevel=...)`): none is a
   RuntimeWarning, and their stacklevel points them at the user's line (the user's module);
-- a user's own NumPy code, and NumPy's warnings raised from NumPy's Python code ("Mean of
-  empty slice" belongs to `numpy._core...`): the ops that reach those quiet them
-  themselves;
+- a user's own NumPy code, on the arrays a tensor hands out too (`t.numpy()`, `t.data`:
+  their ufuncs run in tracked.py, which the filter leaves out), and NumPy's warnings
+  raised from NumPy's Python code ("Mean of empty slice" belongs to `numpy._core...`):
+  the ops that reach those quiet them themselves;
 - whatever the user configures. The filter is appended (`append=True`), so `python -W
   error`, PYTHONWARNINGS and a filter set before the import come first; a filter the user
   sets after the import (`warnings.simplefilter("error")`, pytest's `-W error`) is put in
@@ -28,8 +29,10 @@ What it leaves alone:
 import warnings
 
 # (the package's modules only: "tinygrad_gd" and "tinygrad_gd.<anything>", not a user's
-# module that merely starts with the same letters)
-PACKAGE_MODULES = r"tinygrad_gd(\.|$)"
+# module that merely starts with the same letters; and not tracked.py, whose
+# `__array_ufunc__` runs the user's own NumPy on a tensor's array, `np.log(t.numpy())`,
+# `t.data / 0`: those warn as NumPy's do)
+PACKAGE_MODULES = r"tinygrad_gd(\.(?!tracked$)|$)"
 
 
 def quiet_numpy_in_package() -> None:
