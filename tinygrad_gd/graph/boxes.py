@@ -54,17 +54,19 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
         lines += result_lines(drawing, box)  # the module call's result: value and gradient
         lines += _parameter_products(drawing, box, unit, max(map(_width, lines)))
     at = 2 if box.kind == "module" else len(lines)  # (a call's: before its values)
-    lines[at:at] = _hidden_numbers(drawing, box)
+    lines[at:at] = _hidden_numbers(drawing, box, max(_BOX_LINE, *map(_width, lines)))
     anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
     if anomaly:
         lines.append([_red("NaN or Inf inside")])
     return lines, anomaly
 
 
-def _hidden_numbers(drawing: _Drawing, box: _Box) -> list[list[str]]:
+def _hidden_numbers(drawing: _Drawing, box: _Box, room: int) -> list[list[str]]:
     """`holds add result #1-#3`, a line per title: the numbered results a box hides whose
     title is drawn numbered outside it (an `add result #4` drawn alone: where #1-#3 are).
-    Not a title a box gives (`Two result #2`): those drawn are numbered among themselves."""
+    Not a title a box gives (`Two result #2`): those drawn are numbered among themselves.
+    A line is cut to `room` characters (`#1-#7, #9 and 4 more`, results counted), the
+    box's widest other line or a result line's: interleaved chains leave many runs."""
     inside = set(box.tensors)
     outside = {found[0] for j in range(len(drawing.graph.tensors)) if j not in inside
                and drawing.drawn(j) and drawing.box_of_result(j) is None
@@ -74,19 +76,29 @@ def _hidden_numbers(drawing: _Drawing, box: _Box) -> list[list[str]]:
         found = None if drawing.drawn(i) else drawing.numbered(i)
         if found and found[0] in outside:
             held.setdefault(found[0], []).append(found[1])
-    return [[f"holds {_escape(title)} {_runs(sorted(numbers))}"]
+    return [[_runs(f"holds {_escape(title)} ", sorted(numbers), room)]
             for title, numbers in held.items()]
 
 
-def _runs(numbers: list[int]) -> str:
-    """Sorted numbers as runs: `#1-#3, #5`."""
+def _runs(said: str, numbers: list[int], room: int) -> str:
+    """`said` and sorted numbers as runs, `#1-#3, #5`, in `room` characters: as many runs as
+    fit with the count of the numbers left, `#1-#3, #5 and 4 more` (one run at least)."""
     runs: list[list[int]] = []
     for k in numbers:
         if runs and k == runs[-1][-1] + 1:
             runs[-1].append(k)
         else:
             runs.append([k])
-    return ", ".join(f"#{run[0]}" if len(run) == 1 else f"#{run[0]}-#{run[-1]}" for run in runs)
+    written = [f"#{run[0]}" if len(run) == 1 else f"#{run[0]}-#{run[-1]}" for run in runs]
+    shown, left = 1, len(numbers) - len(runs[0])
+    while shown < len(runs):
+        left -= len(runs[shown])
+        more = f" and {left} more" if left else ""
+        if len(said + ", ".join(written[:shown + 1]) + more) > room:
+            left += len(runs[shown])
+            break
+        shown += 1
+    return said + ", ".join(written[:shown]) + (f" and {left} more" if left else "")
 
 
 def _named_leaves(drawing: _Drawing, box: _Box, state: bool) -> list[int]:
