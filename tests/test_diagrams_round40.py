@@ -5,8 +5,15 @@ rendered SVG.
   (148 characters, a box 837 points wide where the widest other node is 324): it is cut
   as other box lines are, `#1-#8, #10-#11 and 34 more`, the results left counted, so that
   no box grows wider than the widest node without such a line.
+- A tensor hook (`register_hook`) that tripled a gradient and was removed before the
+  drawing was named nowhere (`w`'s `.grad [12, 24]` read `(accumulated)`): it is named
+  `changed by its hook, now removed` on its own leaf and `a hook on h, now removed` below
+  a hooked result, as long as `.grad` holds its change (a later backward() adds to it;
+  none after `w.grad = None`). A `.grad` the user set after a backward() with a live hook
+  read as the hook's: it reads `(from other backward() calls)`, as a user-set `.grad`
+  does, until a pass with the hook adds into it; clipping it keeps the hook named.
 
-Numbers are checked against a hand derivation written here.
+Numbers are checked against a hand derivation written here and against PyTorch.
 """
 from __future__ import annotations
 
@@ -14,8 +21,13 @@ import re
 import xml.etree.ElementTree as ET
 
 
+import numpy as np
+import pytest
+
 import tinygrad_gd as tg
 
+from test_diagrams_round38 import _hookless_session
+from test_factors_round34 import _nodes
 from test_graph_labels import needs_dot
 
 pytestmark = needs_dot
@@ -92,3 +104,126 @@ def test_a_holds_line_is_cut_and_no_box_grows_wider_for_it():
 
 def _add_results(nodes: list[tuple[list[str], float]]) -> int:
     return sum(bool(re.fullmatch(r"add result #\d+", texts[0])) for texts, _ in nodes)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. A tensor hook removed since, and a `.grad` the user set over a live hook's change
+
+
+_OWN_REMOVED = "changed by its hook, now removed, or from other backward() calls"
+_UPSTREAM_REMOVED = "changed by a hook on h, now removed, or from other backward() calls"
+
+
+def _hooked(where: str):
+    """loss = sum(2 h), h = w * w, a hook tripling the gradient of w (`leaf`) or of h
+    (`result`): (loss, w, the hook's handle), before backward()."""
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    h = w * w
+    h.name = "h"
+    handle = (w if where == "leaf" else h).register_hook(lambda g: g * 3)
+    return (h * 2).sum(), w, handle
+
+
+def _w_said(loss, tmp_path, tag: str, mode: str = "backward") -> str:
+    svg = tg.render_graph(tg.draw_graph(loss, mode=mode), tmp_path / f"{tag}.svg")
+    return re.sub(r"\s+", " ", " ".join(_nodes(svg)["w"]))
+
+
+_WORDS = {"leaf": _OWN_REMOVED, "result": _UPSTREAM_REMOVED}
+
+
+@pytest.mark.parametrize("where", ["leaf", "result"])
+def test_a_removed_tensor_hooks_change_is_named_as_removed(tmp_path, where):
+    loss, w, handle = _hooked(where)
+    loss.backward(retain_graph=True)
+    handle.remove()
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 4 * w.numpy())  # (d/dw 2w² = 4w, tripled)
+    for mode in ("backward", "forward"):
+        said = _w_said(loss, tmp_path, mode, mode)
+        assert _WORDS[where] in said and "accumulated" not in said, said
+    loss.backward(retain_graph=True)  # (no hook now: 4w added to the tripled .grad)
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 4 * w.numpy() + 4 * w.numpy())
+    assert _WORDS[where] in _w_said(loss, tmp_path, "again")
+
+
+@pytest.mark.parametrize("clearing", ["w.grad = None", "zero_grad()", "w.grad.zero_()"])
+@pytest.mark.parametrize("where", ["leaf", "result"])
+def test_a_removed_tensor_hooks_change_since_cleared_is_not_named(tmp_path, where, clearing):
+    loss, w, handle = _hooked(where)
+    loss.backward(retain_graph=True)
+    handle.remove()
+    if clearing == "w.grad = None":
+        w.grad = None
+    elif clearing == "zero_grad()":
+        tg.optim.SGD([w], lr=0.1).zero_grad()
+    else:
+        w.grad.zero_()
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)  # (two passes, neither tripled: 2 × 4w)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 4 * w.numpy())
+    said = _w_said(loss, tmp_path, "cleared")
+    assert "hook" not in said and "(accumulated)" in said, said
+
+
+def test_a_hook_that_removed_itself_is_named_as_removed(tmp_path):
+    _hookless_session()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    handles = []
+
+    def once(g):  # (triples the gradient once, then takes itself off)
+        handles[0].remove()
+        return g * 3
+    handles.append(w.register_hook(once))
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 2 * w.numpy())
+    assert _OWN_REMOVED in _w_said(loss, tmp_path, "once")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("where", ["leaf", "result"])
+def test_removed_tensor_hooks_leave_torchs_grad(torch64, where):
+    """The `.grad` the drawing names a removed hook for is PyTorch's after the same calls."""
+    torch = torch64
+    loss, w, handle = _hooked(where)
+    t_w = torch.tensor([1.0, 2.0], requires_grad=True)
+    t_h = t_w * t_w
+    t_handle = (t_w if where == "leaf" else t_h).register_hook(lambda g: g * 3)
+    t_loss = (t_h * 2).sum()
+    for ours, theirs in ((loss, t_loss), (handle, t_handle), (loss, t_loss)):
+        if hasattr(ours, "remove"):
+            ours.remove()
+            theirs.remove()
+        else:
+            ours.backward(retain_graph=True)
+            theirs.backward(retain_graph=True)
+    np.testing.assert_allclose(w.grad.numpy(), t_w.grad.numpy())
+
+
+@pytest.mark.parametrize("where", ["leaf", "result"])
+def test_a_grad_set_by_hand_over_a_live_hooks_change_names_no_hook(tmp_path, where):
+    loss, w, _ = _hooked(where)
+    loss.backward(retain_graph=True)
+    assert "hook" in _w_said(loss, tmp_path, "hooked")  # (the hook's change: named)
+    w.grad = tg.Tensor([5.0, 5.0])
+    for mode in ("backward", "forward"):
+        said = _w_said(loss, tmp_path, "set", mode)
+        assert "(from other backward() calls" in said and "hook" not in said, said
+    loss.backward(retain_graph=True)  # (the hook's change added into the user's .grad)
+    np.testing.assert_allclose(w.grad.numpy(), 5 + 3 * 4 * w.numpy())
+    assert "hook" in _w_said(loss, tmp_path, "added")
+
+
+def test_a_clipped_grad_still_names_the_hook():
+    """clip_grad_norm_ and clip_grad_value_ change the hook's `.grad`, which still holds its
+    change: the hook stays named (a `.grad` the user sets does not)."""
+    for clip in (lambda p: tg.nn.utils.clip_grad_norm_([p], 1.0),
+                 lambda p: tg.nn.utils.clip_grad_value_([p], 5.0)):
+        loss, w, _ = _hooked("leaf")
+        loss.backward(retain_graph=True)
+        clip(w)
+        assert not np.allclose(w.grad.numpy(), 12 * w.numpy())  # (clipped: 12, 24 before)
+        svg = tg.draw_graph(loss, mode="backward").pipe(format="svg").decode()
+        said = " ".join(line for lines, _ in _node_boxes(svg) for line in lines)
+        assert "changed by its hook, or from other backward() calls" in said, said

@@ -26,9 +26,10 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 from . import engine
 from .autograd_function import AccumulateGrad
+from .backward_passes import running_pass
 from .engine import Function
 from .grad_mode import ContextDecorator, check_flag
-from .hooks import BackwardPass, RemovableHandle, running_pass
+from .hooks import BackwardPass, RemovableHandle
 from .tensor import Tensor
 from .tracked import count_write
 

@@ -3,13 +3,15 @@
 A hook that sent on other numbers than it got (a tensor's, a node's, a module's backward
 hooks', a leaf's post-accumulate-grad hook) is a cause a diagram names for a `.grad` only
 where that `.grad` holds its change. The pass a change was made in is stamped
-(backward_passes.py's `grad_stamp`: `keep_node_change`, `keep_post_change`, hooks.py's
-`_keep_sent`), and so is the pass that started the `.grad` (`note_start`): a change from a
-pass at or after the start is held (`held_by`). A `.grad` starts again where it was set to
-None (`x.grad = None`, zero_grad()) or zeroed in place (zero_grad(set_to_none=False),
-`x.grad.zero_()`, `fill_(0)`, a write through `.data` that leaves zeros only:
-`zeroed_since`). That is asked where a pass notes a start, which only tensors near a hook
-do, and at drawing time: nothing on the common path.
+(backward_passes.py's `grad_stamp`: `keep_node_change`, `keep_post_change`,
+hook_changes.py's `keep_sent`), and so is the pass that started the `.grad` (`note_start`):
+a change from a pass at or after the start is held (`held_by`). A `.grad` starts again where
+it was set to None (`x.grad = None`, zero_grad()) or zeroed in place
+(zero_grad(set_to_none=False), `x.grad.zero_()`, `fill_(0)`, a write through `.data` that
+leaves zeros only: `zeroed_since`), and where the user set another (`assigned`; the
+package's own clipping or conversion of a `.grad` keeps its start, `replace_grad`). That is
+asked where a pass notes a start, which only tensors near a hook do, at drawing time, and
+where `.grad` is set by hand: nothing on the common path.
 """
 from __future__ import annotations
 
@@ -70,6 +72,20 @@ def grad_restarted(tensor: Any) -> None:
     adds into it starts it again, and no earlier hook's change is held in it."""
     _started.discard(tensor)
     _post_started.discard(tensor)
+
+
+def assigned(tensor: Any) -> None:
+    """The user set `tensor.grad` (`x.grad = ...`): a `.grad` no earlier hook's change is in
+    starts here (in a pass, a post-accumulate-grad hook's: this pass's), where a pass noted
+    a start anywhere (none noted: no hook ever ran, nothing to tell)."""
+    if _started._entries:
+        _started.set(tensor, grad_stamp() or next_stamp())
+
+
+def replace_grad(tensor: Any, grad: Any) -> None:
+    """The package's own new `.grad` for `tensor`, the same gradient changed (clipped,
+    converted, laid out anew): where it starts is kept, unlike the user's `x.grad = ...`."""
+    tensor._grad, tensor._grad_at = grad, writes[0]
 
 
 def held_by(stamp: int, holder: Any) -> bool:

@@ -26,7 +26,8 @@ ask whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s i
 node (`node_has_hooks`; a module's backward hooks' node, `watch_grad_starts`), whose change
 to a gradient their hook-free pass does not show, and what a result's hooks sent on in the
 last pass of a backward() or autograd.grad that ran them (`sent_on`: kept per hooked result,
-with no reference to the pass's graph, until the result is freed or its last hook removed),
+with no reference to the pass's graph, until the result is freed or its last hook removed,
+then as a removed hook's change: hook_changes.py),
 and whether a hook of a tensor or node sent on other numbers than it got (one that returns
 None or its input changes none) in a pass that `.grad` holds (`changed_into`,
 `node_changed_into`).
@@ -36,19 +37,20 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable
 
 import numpy as np
 
-from . import engine, grad_starts, versions
+from . import engine, grad_starts, hook_changes, versions
 from . import higher_order  # noqa: F401  (create_graph's backward)
 from .backward_args import backward_inputs, tensor_list  # noqa: F401  (autograd's, tensor's)
-from .backward_passes import (BackwardPass, PassKeepingNoGrad, grad_stamp, leading_to,  # noqa: F401
-                              running_pass)  # (leading_to: autograd_functional's)
+from .backward_passes import (BackwardPass, PassKeepingNoGrad, grad_stamp,  # noqa: F401
+                              leading_to)  # (leading_to: autograd_functional's)
 from .by_identity import ByIdentity
-from .grad_starts import differs, held_by, keep_node_change, keeping, note_start
+from .grad_starts import differs, held_by, keep_node_change, note_start
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
+from .hook_changes import keep_sent, sent_on
 from .hook_results import (forward_pre_hook_result, hook_replacement,  # noqa: F401  (nn's)
                            node_hook_result)
 from .op_errors import named
@@ -63,7 +65,6 @@ _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .g
 # its passes go on noting where .grad starts until the change is gone (`removed_post_changes`)
 _post_removed = ByIdentity()
 _node_hooks = ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
-_sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
 _watched = ByIdentity()  # node -> True: it runs hooks kept elsewhere (`watch_grad_starts`)
 _before_node_prehooks: dict = {}  # id(a retained tensor) -> its gradient before them, in a pass
 # Held while a hook is registered and while the extension is switched off, so that it is
@@ -74,24 +75,26 @@ _registering = threading.Lock()
 class GradientHooks(engine.Extension):
     """Runs a tensor's hooks on its complete gradient, then its node's pre-hooks; a hook may
     replace it. After the node's backward, its hooks, which may replace its inputs'. Each
-    notes whether its hooks sent on other numbers than they got (`_keep_sent`,
+    notes whether its hooks sent on other numbers than they got (`keep_sent`,
     `keep_node_change`), and where a `.grad` this pass adds into starts (`note_start`)."""
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
-        if not (_hooks._entries or _node_hooks._entries or _watched._entries):  # (no call:
-            # `_hooked_somewhere`'s, per tensor) every one that had a hook is gone
-            _switch_off_unless_needed()
+        if not (_hooks._entries or _node_hooks._entries or _watched._entries
+                or hook_changes.kept_removed()):  # (no `_hooked_somewhere` call per tensor)
+            _switch_off_unless_needed()  # every one that had a hook is gone
             return grad
         own, changed = _hooks._entries and _hooks.get(tensor), False
+        hooked = bool(own)  # (a hook may remove itself: its change is kept as a removed one's)
         for hook in list(own.values()) if own else ():
             got = np.array(getattr(grad, "_data", grad))  # (a hook may change it in place)
             grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
             changed = changed or _users(tensor, hook) and differs(got, grad)
-        if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
-            _keep_sent(tensor, grad, changed)
+        if hooked and (changed or tensor._ctx is not None):  # (a leaf's: kept where changed)
+            keep_sent(tensor, grad, changed, live=bool(own))
         if (tensor._ctx is None or retained._entries and retains(tensor)) \
                 and (stamp := grad_stamp()):
             note_start(tensor, stamp)  # (the .grad this pass adds into starts here, or earlier)
+            hook_changes.drop_restarted(tensor)  # (a removed hook's change it no longer holds)
         before = grad
         for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()) \
                 if _node_hooks._entries else ():
@@ -121,37 +124,12 @@ class GradientHooks(engine.Extension):
 _NONE: tuple = ({}, {})  # (a node with no hooks: none before, none after)
 
 
-class Sent(NamedTuple):
-    """What a result's hooks sent on in the last backward pass that ran them (`sent_on`), or
-    a leaf's where one changed its gradient."""
-
-    array: np.ndarray  # the gradient after them (a copy: a later change to it is not seen)
-    # whether a hook sent on other numbers than it got, in this pass or an earlier one;
-    # returning None or its input (changed in place or not) changes none
-    changed: bool
-    output: weakref.ref  # the output the pass started from (a reference that keeps no graph)
-    # the last pass adding into .grad in which one did (`grad_stamp`; 0: none): a `.grad`
-    # started later, after `x.grad = None`, holds no change of theirs (`changed_into`)
-    changed_at: int = 0
-
-
-def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
-    running = running_pass()  # (none: a pass no backward() runs, the step page's)
-    if running is not None:
-        stamp, array = grad_stamp() if changed else 0, np.array(getattr(grad, "_data", grad))
-        with keeping:
-            earlier = _sent.get(tensor)
-            _sent.set(tensor, Sent(array, changed or earlier is not None and earlier.changed,
-                                   weakref.ref(running.output),
-                                   stamp or earlier is not None and earlier.changed_at or 0))
-
-
 def changed_into(tensor: Any, holder: Any) -> bool:
     """Whether a hook of the user's on `tensor` changed numbers in a pass whose gradient
     `holder`'s `.grad` holds: one from the pass that started it (`_started`) on. A hook
     run after `tensor`'s `.grad` is added to counts for its own where it changed `.grad`
     and is on it still (one removed since: `removed_post_changes`)."""
-    sent = _sent.get(tensor)
+    sent = sent_on(tensor)
     return has_user_hooks(tensor) and (
         sent is not None and held_by(sent.changed_at, holder)
         or tensor is holder and bool(grad_starts.post_changers(tensor)
@@ -171,13 +149,6 @@ def node_changed_into(node: Any, holder: Any) -> bool:
     holds (`changed_into`'s, for a node's hooks)."""
     return node is not None and (node_has_hooks(node) or _watched.get(node) is not None) \
         and held_by(grad_starts.node_changed_at(node), holder)
-
-
-def sent_on(tensor: Any) -> Sent | None:
-    """What `tensor`'s hooks (`register_hook`, on a result) sent on in the last backward()
-    or autograd.grad pass that ran them; None where none has (a drawing's pass runs none).
-    The diagrams show it: the drawing's own pass gives the gradient before the hooks."""
-    return _sent.get(tensor)
 
 
 def _as_tensor(grad: Any) -> Any:
@@ -211,7 +182,8 @@ def _hooked_somewhere() -> bool:
     """Whether a hook the extension runs is live, or a module's, judged by where `.grad`
     starts, which it notes (`watch_grad_starts`; a post-accumulate-grad hook's leaf notes
     its own in `_accumulated`)."""
-    return bool(_hooks._entries or _node_hooks._entries or _watched._entries)
+    return bool(_hooks._entries or _node_hooks._entries or _watched._entries
+                or hook_changes.kept_removed())
 
 
 def watch_grad_starts(node: Any) -> None:
@@ -279,8 +251,8 @@ def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandl
             tensor = hooked()
             if tensor is not None and not hooks and kept.get(tensor) is hooks:
                 kept.discard(tensor)
-                if kept is _hooks:  # (what hooks no longer on it sent: not kept)
-                    _sent.discard(tensor)
+                if kept is _hooks:  # (what they sent: kept where it changed numbers)
+                    hook_changes.keep_removed(tensor)
                 elif kept is _post_accumulate:  # (its change may outlive it in .grad)
                     _note_removed_change(tensor)
     return RemovableHandle(remove, key)
@@ -411,13 +383,11 @@ def move_hooks(tensor: Any, before: Any) -> None:
     """`tensor` changed in place: its hooks are its old version's, `before`'s (PyTorch's
     hooks belong to the version they were registered on; retain_grad to the newest)."""
     with _registering:
-        hooks, sent = _hooks.get(tensor), _sent.get(tensor)
+        hooks = _hooks.get(tensor)
         if hooks is not None:
             _hooks.discard(tensor)
             _hooks.set(before, hooks)
-        if sent is not None:  # (what they sent on: the old version's too)
-            _sent.discard(tensor)
-            _sent.set(before, sent)
+        hook_changes.move_sent(tensor, before)  # (what they sent on: the old version's too)
 
 
 def _prehooked(tensor: Any, grad: Any) -> Any:

@@ -37,6 +37,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .grad_starts import replace_grad
+
 __all__ = ["memory_format", "preserve_format", "contiguous_format", "channels_last",
            "channels_last_3d"]
 
@@ -409,7 +411,7 @@ def lay_out_module(module: Any, fmt: memory_format) -> Any:
         t._mark_changed()
         grad = getattr(t, "grad", None)
         if grad is not None:
-            t.grad = type(grad).from_op(copied("Module.to", grad._data, fmt), None)
+            replace_grad(t, type(grad).from_op(copied("Module.to", grad._data, fmt), None))
     return module
 
 

@@ -138,8 +138,9 @@ second derivative's `g.backward()` writes x's, `zeroed` where all 0); the backwa
 shows this pass's gradient, what its edges carry, and such a `.grad` apart, said so. A hook
 the drawing does not run is named where it changed a `.grad` (`changed by a hook on h, or
 from other backward() calls`; a module's backward hook by its module as its box is titled,
-`a backward hook of fc2: Linear(3 -> 1)`; a leaf's post-accumulate-grad hook removed since,
-while `.grad` holds its change, `changed by its hook, now removed, ...`), and the hooked
+`a backward hook of fc2: Linear(3 -> 1)`; a leaf's post-accumulate-grad hook or a tensor
+hook removed since, while `.grad` holds its change, `changed by its hook, now removed, ...`,
+`a hook on h, now removed`; none for a `.grad` set by hand since), and the hooked
 result says what its hook sent on in the last `backward()` that ran it (`its hook sent on
 [..]`, `in a backward() from another output, ...` where that pass was not from the drawn
 output), or `its hook has not run yet`.
@@ -147,8 +148,9 @@ output), or `its hook has not run yet`.
 right), in reading order.
 
 Every fold states how many nodes it holds, and a fold or module box the numbered results of
-a title drawn outside it too (`holds add result #1-#7` beside a drawn `add result #8`), so
-that a reader finds the numbers missing from the picture. Node ids number the nodes in a
+a title drawn outside it too (`holds add result #1-#7` beside a drawn `add result #8`; as
+many runs as fit a box's line, then a count, `#1-#8, #10-#11 and 34 more`), so that a
+reader finds the numbers missing from the picture. Node ids number the nodes in a
 deterministic traversal, so the same computation gives byte-identical DOT. Every piece of
 user text goes into HTML-like labels with escaping, so no name can break or inject into the
 DOT source. In an SVG, the pointer resting on a node or an edge shows its tooltip: the

@@ -6,24 +6,26 @@ tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) 
 this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed", or a hook
 of the user's on the tensor (a post-accumulate-grad hook removed since whose change `.grad`
 holds: `its hook, now removed`, `hooks.removed_post_changes`, beside one on it `its hook and
-one now removed`; a `.grad` the user set since holds none). Where a hook the drawing does
-not run changed the gradient on its way (`hooked_upstream`: a hook on a later tensor or
-node, a module's backward hooks), that hook is named as drawn, its name cut as short as
-tells it apart (`changed by a hook on h, or from other backward() calls`: a hook's factor
-and a count of runs read alike; a module's by its box's title, `a backward hook of fc2:
-Linear(3 -> 1)`), only where it sent on other numbers than it got (`hooks.changed_into`,
-`node_changed_into`: one that looks only is no cause, nor one whose change went into a
-`.grad` since cleared), and the hooked result, which has no `.grad` to show what it sent on,
-says what it sent on in the last backward() that ran it, `its hook sent on [..]`, as
-hooks.py kept it (`hook_said`; a node's hooks: `its hook changed what flows on` where a
-`.grad` before it tells so). `held_lines` writes it under a gradient, for a tensor's node
-and a box's result (`.grad [..] (accumulated)` in the backward view, `(accumulated; from
-this output alone: [..])` in the forward view), and a module call's box under a parameter's
-product; `folded_held_lines` for the one-number parameters a fold of folds.py lists
-together, each parameter's cause as its own node tells it, and those whose `.grad` is None
-by name. Both write the words in parentheses with one helper (`_told`): beside the value
-where the line fits a box, else each cause on a line of its own (a long one broken before
-its `or`), so that no cause widens a box. `fitted` breaks a box's other two-part lines.
+one now removed`; a `.grad` the user set since holds none; a tensor hook removed since,
+hook_changes.py's `removed_changed_into`, alike, or `a hook on h, now removed`). Where a
+hook the drawing does not run changed the gradient on its way (`hooked_upstream`: a hook on
+a later tensor or node, a module's backward hooks), that hook is named as drawn, its name
+cut as short as tells it apart (`changed by a hook on h, or from other backward() calls`: a
+hook's factor and a count of runs read alike; a module's by its box's title, `a backward
+hook of fc2: Linear(3 -> 1)`), only where it sent on other numbers than it got
+(`hooks.changed_into`, `node_changed_into`: one that looks only is no cause, nor one whose
+change went into a `.grad` since cleared), and the hooked result, which has no `.grad` to
+show what it sent on, says what it sent on in the last backward() that ran it, `its hook
+sent on [..]`, as hooks.py kept it (`hook_said`; a node's hooks: `its hook changed what
+flows on` where a `.grad` before it tells so). `held_lines` writes it under a gradient, for
+a tensor's node and a box's result (`.grad [..] (accumulated)` in the backward view,
+`(accumulated; from this output alone: [..])` in the forward view), and a module call's box
+under a parameter's product; `folded_held_lines` for the one-number parameters a fold of
+folds.py lists together, each parameter's cause as its own node tells it, and those whose
+`.grad` is None by name. Both write the words in parentheses with one helper (`_told`):
+beside the value where the line fits a box, else each cause on a line of its own (a long one
+broken before its `or`), so that no cause widens a box. `fitted` breaks a box's other
+two-part lines.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import hooks
+from .. import hook_changes, hooks
 from ..scope import owners_of
 from .calls import _module_title
 from .text import _BOX_LINE, _NAME_LIMIT, _cut, _escape, _font, _grad_origin, _value, _width
@@ -61,7 +63,8 @@ def hooked_upstream(graph: Any) -> dict[int, frozenset]:
         node = tensor._ctx
         if node is None:
             continue
-        if hooks.has_user_hooks(tensor) or hooks.node_has_hooks(node):
+        if hooks.has_user_hooks(tensor) or hooks.node_has_hooks(node) \
+                or hook_changes.removed_change(tensor):  # (one removed: still a cause)
             reach(list(graph.parents[j]), j)
         for p, q in zip(node.parents, graph.parents[j]):
             for hooked in _module_hooks_between(p, graph.tensors[q]):
@@ -112,18 +115,25 @@ def _hooked_words(drawing: Any, i: int) -> str:
     its way that the drawing does not run, `a hook on mul result`, named as drawn, and a
     module's, `a backward hook of fc2: Linear(3 -> 1)`, as its box is titled; only those
     that sent on other numbers than they got in a pass that `.grad` holds (`changed_into`,
-    `node_changed_into`: not one before `x.grad = None`). "" where none did."""
+    `node_changed_into`: not one before `x.grad = None`), those removed since too (`a hook
+    on h, now removed`, hook_changes.py's `removed_changed_into`). "" where none did."""
     tensors, hookers = drawing.graph.tensors, drawing.hooked_upstream.get(i, frozenset())
-    named = [_hook_place(drawing, j) for j in sorted(j for j in hookers if isinstance(j, int))
+    upstream = sorted(j for j in hookers if isinstance(j, int))
+    named = [_hook_place(drawing, j) for j in upstream
              if hooks.changed_into(tensors[j], tensors[i])
              or hooks.node_changed_into(tensors[j]._ctx, tensors[i])]
+    gone = [_hook_place(drawing, j) for j in upstream  # (those removed since: named so)
+            if hook_changes.removed_changed_into(tensors[j], tensors[i])]
     modules = sorted({_module_place(drawing, node) for node in hookers if not isinstance(
         node, int) and hooks.node_changed_into(node, tensors[i])})
     own = _own_hooks(hooks.changed_into(tensors[i], tensors[i]),
-                     hooks.removed_post_changes(tensors[i]))
+                     hooks.removed_post_changes(tensors[i])
+                     + hook_changes.removed_changed_into(tensors[i], tensors[i]))
     places = [*([own] if own else []),
               *([f"{'a hook' if len(named) == 1 else 'hooks'} on {_listed(named)}"]
                 if named else []),
+              *([f"{'a hook' if len(gone) == 1 else 'hooks'} on {_listed(gone)}, now removed"]
+                if gone else []),
               *([f"{'a backward hook' if len(modules) == 1 else 'backward hooks'} of "
                  f"{_listed(modules)}"] if modules else [])]
     return f"changed by {', '.join(places)}, or from other backward() calls" if places else ""
@@ -198,7 +208,9 @@ def hook_said(drawing: Any, i: int, whose: str = "its hook") -> HookSaid | None:
     that ran it (`hooks.sent_on`; `in a backward() from another output, ...` where that pass
     was not from the drawn output), `its hook has not run yet` where none did; None where it
     sent on what it was given, where the pass drawn ran it (the step page's, which shows what
-    it sent), or where i's `.grad`, retained, tells it as a leaf's does. A node's hooks
+    it sent), or where i's `.grad`, retained, tells it as a leaf's does. One removed since
+    is said nothing of here: a `.grad` holding its change names it (`a hook on h, now
+    removed`). A node's hooks
     (`grad_fn.register_prehook`, `register_hook`) are told as the `.grad` of the tensors
     before it tell (`_changed_what_flows_on`)."""
     tensor = drawing.graph.tensors[i]

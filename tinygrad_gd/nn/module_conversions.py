@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import check_flag
+from ..grad_starts import replace_grad
 from ..memory_formats import lay_out_module, module_memory_format
 from ..ops.shape import positional_flags, target_dtype
 from ..tensor import Tensor
@@ -117,7 +118,7 @@ class ModuleConversions:
         for p in self.parameters():
             p.data = p._data.astype(dtype)
             if p.grad is not None:
-                p.grad = Tensor(p.grad._data.astype(dtype))
+                replace_grad(p, Tensor(p.grad._data.astype(dtype)))
         for b in self.buffers():
             if every_buffer or b.dtype.kind == "f":  # (a count stays an integer, as in PyTorch)
                 b.data = b._data.astype(dtype)

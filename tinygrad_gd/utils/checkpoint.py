@@ -56,7 +56,7 @@ from .. import autograd, forward_ad
 from .. import random as tg_random
 from ..engine import Extension, Function, switch
 from ..grad_mode import enable_grad, is_grad_enabled, no_grad
-from ..hooks import running_pass
+from ..backward_passes import running_pass
 from ..tensor import Tensor
 from ..tracked import writes
 from ._pytree import tree_flatten, tree_unflatten

@@ -34,6 +34,7 @@ import numpy as np
 from ... import functional as tg
 from ...composed_reductions import vector_norm
 from ...grad_mode import check_flag, no_grad
+from ...grad_starts import replace_grad
 from ...inference import refuse_changes
 from ...ops.arguments import number
 from ...tensor import Tensor
@@ -144,7 +145,7 @@ def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float
                         f"get_total_norm), got {type(total_norm).__name__}") from None
     scale = min(max_norm / (total + 1e-6), 1.0)  # (PyTorch's 1e-6 keeps it finite at 0)
     for p in params:
-        p.grad = Tensor(p.grad._data * np.asarray(scale, dtype=p.grad.dtype))
+        replace_grad(p, Tensor(p.grad._data * np.asarray(scale, dtype=p.grad.dtype)))
 
 
 def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
@@ -175,7 +176,8 @@ def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
                      foreach: Any = None) -> None:
     """Clamp every gradient entry to [-clip_value, clip_value]."""
     for p in _with_grads(parameters, "clip_grad_value_"):
-        p.grad = Tensor(np.clip(p.grad._data, -clip_value, clip_value).astype(p.grad.dtype))
+        replace_grad(p, Tensor(np.clip(p.grad._data, -clip_value, clip_value)
+                               .astype(p.grad.dtype)))
 
 
 def parameters_to_vector(parameters: Iterable[Tensor] | Tensor) -> Tensor:

@@ -1,0 +1,111 @@
+"""What a tensor's hooks sent on in a backward pass, kept for the diagrams, also once removed.
+
+hooks.py's extension runs a tensor's hooks (`t.register_hook(fn)`) and keeps here what they
+sent on in the last pass that ran them (`keep_sent`, `sent_on`: a `Sent` per hooked tensor,
+with no reference to the pass's graph) and whether that was other numbers than they got,
+stamped with the pass (backward_passes.py's `grad_stamp`), so that a diagram names a hook as
+the cause of a `.grad` only where that `.grad` holds its change (grad_starts.py's
+`held_by`). Where the last hook of a tensor is removed (`handle.remove()`, or in its own
+run) after it changed numbers, the pass it last did so in is kept (`keep_removed`,
+`removed_change`, `removed_changed_into`): a `.grad` it tripled, drawn after the removal,
+would otherwise read as accumulated. While one is kept the extension stays on
+(`kept_removed`), so that passes note where `.grad` starts and a `.grad` cleared since holds
+no change of it; a leaf's is dropped once its `.grad` starts after the change
+(`drop_restarted`), a result's with the result. Nothing is kept where no hook was ever
+registered: nothing on the common path.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .backward_passes import grad_stamp, running_pass
+from .by_identity import ByIdentity
+from .grad_starts import held_by, keeping
+
+_sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
+_removed = ByIdentity()  # tensor -> stamp of the last pass its hooks, all removed, changed
+
+
+class Sent(NamedTuple):
+    """What a result's hooks sent on in the last backward pass that ran them (`sent_on`), or
+    a leaf's where one changed its gradient."""
+
+    array: np.ndarray  # the gradient after them (a copy: a later change to it is not seen)
+    # whether a hook sent on other numbers than it got, in this pass or an earlier one;
+    # returning None or its input (changed in place or not) changes none
+    changed: bool
+    output: weakref.ref  # the output the pass started from (a reference that keeps no graph)
+    # the last pass adding into .grad in which one did (`grad_stamp`; 0: none): a `.grad`
+    # started later, after `x.grad = None`, holds no change of theirs (`changed_into`)
+    changed_at: int = 0
+
+
+def keep_sent(tensor: Any, grad: Any, changed: bool, live: bool) -> None:
+    """What `tensor`'s hooks sent on in the running pass kept (none: a pass no backward()
+    runs, the step page's); where they are all removed now (`live` False: one removed
+    itself in its run), kept as a removed hook's change (`keep_removed`)."""
+    running = running_pass()
+    if running is not None:
+        stamp, array = grad_stamp() if changed else 0, np.array(getattr(grad, "_data", grad))
+        with keeping:
+            earlier = _sent.get(tensor)
+            _sent.set(tensor, Sent(array, changed or earlier is not None and earlier.changed,
+                                   weakref.ref(running.output),
+                                   stamp or earlier is not None and earlier.changed_at or 0))
+    if not live:
+        keep_removed(tensor)
+
+
+def sent_on(tensor: Any) -> Sent | None:
+    """What `tensor`'s hooks (`register_hook`, on a result) sent on in the last backward()
+    or autograd.grad pass that ran them; None where none has (a drawing's pass runs none).
+    The diagrams show it: the drawing's own pass gives the gradient before the hooks."""
+    return _sent.get(tensor)
+
+
+def move_sent(tensor: Any, before: Any) -> None:
+    """`tensor` changed in place: what its hooks sent, or removed ones changed, is its old
+    version's, `before`'s (hooks.py's `move_hooks`)."""
+    for kept in (_sent, _removed):
+        sent = kept.get(tensor)
+        if sent is not None:
+            kept.discard(tensor)
+            kept.set(before, sent)
+
+
+def keep_removed(tensor: Any) -> None:
+    """The last hook of `tensor` was removed: what its hooks sent is no longer kept as
+    theirs; the pass in which they last changed numbers is, as a removed hook's change."""
+    sent = _sent.get(tensor)
+    _sent.discard(tensor)
+    if sent is not None and sent.changed_at:
+        _removed.set(tensor, sent.changed_at)
+
+
+def kept_removed() -> bool:
+    """Whether a removed hook's change is kept (the extension then stays on)."""
+    return bool(_removed._entries)
+
+
+def removed_change(tensor: Any) -> int:
+    """The stamp of the last pass in which the hooks of `tensor`, all removed since, changed
+    numbers (`grad_stamp`); 0 where none did or one is on it still."""
+    return _removed.get(tensor, 0) if _removed._entries else 0
+
+
+def removed_changed_into(tensor: Any, holder: Any) -> bool:
+    """Whether the hooks of `tensor`, all removed since, changed numbers in a pass whose
+    gradient `holder`'s `.grad` holds (hooks.py's `changed_into`, for hooks now gone)."""
+    stamp = removed_change(tensor)
+    return stamp > 0 and held_by(stamp, holder)
+
+
+def drop_restarted(leaf: Any) -> None:
+    """`leaf`'s `.grad` starts after its removed hooks' change (set to None or zeroed since):
+    the change is in no `.grad`, and is dropped (a result's reached its inputs': kept)."""
+    stamp = _removed.get(leaf)
+    if stamp is not None and leaf._ctx is None and not held_by(stamp, leaf):
+        _removed.discard(leaf)
