@@ -284,4 +284,5 @@ def test_a_tensor_made_outside_any_call_is_still_an_input(tmp_path):
     made = tg.full((3,), 2.0)  # the user's, made before any call
     layer = nn.Linear(3, 3, seed=0)
     _, text = _render((layer(x * made) ** 2).sum(), tmp_path, "outside", open_modules=True)
-    assert "input (3,) data [2, 2, 2]" in text and "constant in" not in text
+    # (x, needing a gradient beside a model, is an `input` too: the two numbered)
+    assert "input #2 (3,) data [2, 2, 2]" in text and "constant in" not in text

@@ -12,6 +12,11 @@ rendered SVG.
   none after `w.grad = None`). A `.grad` the user set after a backward() with a live hook
   read as the hook's: it reads `(from other backward() calls)`, as a user-set `.grad`
   does, until a pass with the hook adds into it; clipping it keeps the hook named.
+- A learner's two-layer MLP, `mse_loss(model(x), y)` with x and y unnamed, drew two nodes
+  titled `input`, and so the edge into the first layer's weight wrote a bare matrix where
+  the second's writes `(.. result grad)ᵀ @ (1: Tanh result) =`: data leaves sharing a
+  title are numbered as results and parameters are (`input #1`, `input #2`, from the
+  inputs up), and the edge reads `(0: Linear(3 -> 4) result grad)ᵀ @ (input #1) =`.
 
 Numbers are checked against a hand derivation written here and against PyTorch.
 """
@@ -227,3 +232,32 @@ def test_a_clipped_grad_still_names_the_hook():
         svg = tg.draw_graph(loss, mode="backward").pipe(format="svg").decode()
         said = " ".join(line for lines, _ in _node_boxes(svg) for line in lines)
         assert "changed by its hook, or from other backward() calls" in said, said
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Two unnamed data leaves: numbered, so that a weight's product can name its input
+
+
+def test_two_unnamed_inputs_are_numbered_and_the_first_weights_product_names_one():
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+    x, y = tg.randn(5, 3), tg.randn(5, 1)
+    loss = tg.nn.functional.mse_loss(model(x), y)
+    loss.backward()
+    root = ET.fromstring(tg.draw_graph(loss, mode="backward", model=model)
+                         .pipe(format="svg").decode())
+    texts = {g.get("class"): [] for g in root.iter(_SVG + "g")}
+    for g in root.iter(_SVG + "g"):
+        texts[g.get("class")].append(" ".join((t.text or "").strip()
+                                              for t in g.iter(_SVG + "text")))
+    titles = [t.split(" (")[0] for t in texts["node"]]
+    assert "input" not in titles, titles  # (no two nodes of one title a reader can mix up)
+    [first] = [t for t in texts["node"] if t.startswith("input #1 ")]
+    [second] = [t for t in texts["node"] if t.startswith("input #2 ")]
+    assert first.startswith("input #1 (5, 3)") and second.startswith("input #2 (5, 1)")
+    grad = model[0].weight.grad.numpy()  # (the edge into it: its only use, so its .grad)
+    [edge] = [t for t in texts["edge"] if "result grad)ᵀ @" in t and "Tanh" not in t]
+    words, _, matrix = edge.partition(" = ")
+    assert words == "(0: Linear(3 -> 4) result grad)ᵀ @ (input #1)", edge
+    np.testing.assert_allclose([float(v) for v in matrix.split()], grad.reshape(-1),
+                               rtol=1e-3, atol=1e-5)

@@ -1118,7 +1118,8 @@ def test_a_chain_after_a_model_folds_its_middle_not_the_model(tmp_path):
     text = svg_text(render_graph(loss, tmp_path / "m.svg", mode="backward", model=model))
     assert "Sequential" in text and "params: 0.weight, 0.bias, 2.weight + 1 more" in text
     assert "parameters:" not in text  # no parameter inside the chain's box
-    assert re.search(r"input \(5, 3\) data \[1\.764, 0\.4002", text)
+    # (x and y are both unnamed data: numbered from the inputs up, x first)
+    assert re.search(r"input #1 \(5, 3\) data \[1\.764, 0\.4002", text)
     assert re.search(r"… \d+ nodes folded … ops: 39 × tanh, 39 × mul, 39 × add", text)
     assert svg_size(tmp_path / "m.svg")[1] <= 3200
 

@@ -99,10 +99,11 @@ and so does the changed tensor (showing its `.grad`, the weight_delta backward()
 the ops after it keep their factors, drawn from the values the forward pass computed (the
 numbers in their nodes), and a note under the picture says that those are from before the
 change. Two inputs of one op that would show the same name (`a * b`, both "parameter") are
-numbered (`parameter #1`, `parameter #2`), and so are drawn results and leaves that need a
-gradient whose titles the drawing gave would be alike (two `parameter` nodes of different
-ops; `linear result #1`, `#2`, from the inputs towards the output: each after those it is
-made from, two side by side as the output's expression reaches them, `b.sum() + a.sum()`
+numbered (`parameter #1`, `parameter #2`), and so are drawn results and leaves whose
+titles the drawing gave would be alike (two `parameter` nodes of different ops; a model's
+unnamed input and target, `input #1` and `#2`, so that a weight's product names one;
+`linear result #1`, `#2`, from the inputs towards the output: each after those it is made
+from, two side by side as the output's expression reaches them, `b.sum() + a.sum()`
 numbering `b`'s first, not as they were computed; counted over every result of the graph,
 drawn or folded, so that a tensor has one number in every view of it; one of a kind in the
 graph stays unnumbered), in every place the title appears: node, tooltip, an op's `∂/∂`, a

@@ -288,23 +288,27 @@ class _Drawing:
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
-    results and leaves that need a gradient that share a title (two `parameter` nodes a
-    step's caption names alike): two ops' (`linear result #1`, `#2`: a caption's `sends [..]
-    to linear result` names one node), the calls of one module (`Linear(3 -> 3) result`, a
-    layer applied twice): position -> 1, 2, ... among the tensors of that title, in graph
-    order (from the inputs towards the output, each after those it is made from; side
-    branches as the output's expression reaches them, not in the order they were computed).
-    Counted over the whole graph, drawn or folded away, by the title no box of this drawing
-    gives (`_base_name(i, None)`), so that a tensor has one number in every view, folded
-    or step by step; a title only a box gives (a folded LSTM's output and its states, a
-    making's `input 1 of sub`) is numbered among the drawn results so titled. A name the user
-    gave stays as given (the versions of `h` changed in place)."""
+    results and leaves needing a gradient that share a title (two `parameter` nodes a step's
+    caption names alike), and for two data leaves titled `input` by their role (a weight's
+    product `ᵀ @ input` could name neither): two ops' (`linear result #1`, `#2`: a caption's
+    `sends [..] to linear result` names one node), the calls of one module (`Linear(3 -> 3)
+    result`, a layer applied twice): position -> 1, 2, ... among the tensors of that title,
+    in graph order (from the inputs towards the output, each after those it is made from;
+    side branches as the output's expression reaches them, not in the order they were
+    computed). Counted over the whole graph, drawn or folded away, by the title no box of
+    this drawing gives (`_base_name(i, None)`), so that a tensor has one number in every
+    view, folded or step by step; a title only a box gives (a folded LSTM's output and its
+    states, a making's `input 1 of sub`) is numbered among the drawn results so titled. A
+    name the user gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
     plain: dict[str, set[int]] = {}  # title no box gives -> positions (ranked over all)
     box_titled: dict[str, set[int]] = {}  # a box's title -> the drawn results it titles
     for i in range(len(graph.tensors)):  # (a leaf needing a gradient too: two `parameter`)
-        if graph.tensors[i]._ctx is None and not graph.tensors[i].requires_grad \
-                or i in drawing.hidden:
+        if i in drawing.hidden:
+            continue
+        if graph.tensors[i]._ctx is None and not graph.tensors[i].requires_grad:
+            if drawing._base_name(i, None) == ("input", False):  # (data, as a role: two
+                plain.setdefault("input", set()).add(i)  # read alike in a product)
             continue
         box, (title, real) = drawing.box_of_result(i), drawing._base_name(i, None)
         if not real or i in drawing.call_results or box is not None:
