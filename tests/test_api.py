@@ -1140,6 +1140,7 @@ def test_every_tg_function_takes_pytorchs_input_and_other_keywords(name, args):
     x, y = tg.tensor([0.25, 0.5]), tg.tensor([2.0, 3.0])
     positional = [y if a == "other" else a for a in args]
     keywords = {"other": y} if "other" in args else {}
-    rest = [a for a in positional if a is not y]
+    keywords.update({"dim": a for a in args if isinstance(a, int)})  # (torch: dim= after input=)
+    rest = [a for a in positional if a is not y and not isinstance(a, int)]
     expected = getattr(tg, name)(x, *positional)
     assert np.array_equal(getattr(tg, name)(*rest, input=x, **keywords).data, expected.data)

@@ -134,17 +134,18 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
             ) -> Callable:
     """`op.call` under the name a user calls it by (a Tensor method, `method`, or a `tg.`
     function): a wrong argument is restated as one line naming `name`. `input_keyword` (a
-    function): PyTorch's `input=` is the first tensor also where `call` names it otherwise.
-    torch's names of the arguments after it (`other=`, `shape=`) come from torch_keywords'
-    table: a name torch does not take there is refused, as torch refuses it."""
+    function): PyTorch's `input=` is the first tensor also where `call` names it otherwise,
+    unless torch names it otherwise (cat's `tensors=`). torch's names, that one's and those
+    of the arguments after it (`other=`, `shape=`), come from torch_keywords' table, in one
+    pass over the keywords: a name torch does not take there is refused, as torch does."""
     call = op.call
     hidden = isinstance(inspect.getattr_static(op, "call"), classmethod)
     try:
         named = set(inspect.signature(call).parameters)
     except (TypeError, ValueError):  # (no signature to read: leave the keywords to call)
         named = {"input"}
-    moved = input_keyword and "input" not in named
-    slots = keyword_slots(name, call, method)  # (torch's names: x.mul(other=y), shape=)
+    # torch's names (input=, x.mul(other=y), shape=): one table, read when keywords are given
+    slots = keyword_slots(name, call, method, input_keyword and "input" not in named)
     reads_keywords = input_keyword or slots is not None
     takes_out = input_keyword and "out" not in named  # (PyTorch's out=, a function's)
     # another spelling of the op (unsqueeze for expand_dims, cat for concatenate): kept on
@@ -155,8 +156,6 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
         if kwargs and reads_keywords:  # PyTorch's keywords: KEYWORDS, input=, out=
             if slots is not None:
                 args, kwargs = positioned(name, slots, args, kwargs)
-            if moved and "input" in kwargs:
-                args = (kwargs.pop("input"),) + args
             out = kwargs.pop("out", None) if takes_out else None
             if out is not None:  # the result of the call without out=, written into out
                 return written_out(name, function(*args, **kwargs), out, is_grad_enabled())

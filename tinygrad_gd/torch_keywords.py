@@ -57,6 +57,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "lu_solve": ("input",),
     "triangular_solve": ("input",),
     "ormqr": ("input", "input2", "input3"),
+    # torch's list of tensors is `tensors=`: input= is refused there, as torch refuses it
+    **dict.fromkeys(("cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
+                     "column_stack", "row_stack"), ("tensors",)),
+    # functions written by hand whose tensor ours names `x`: torch's input= too
+    **dict.fromkeys(("argmax", "argmin", "argwhere", "count_nonzero", "isfinite", "isinf",
+                     "isnan", "logical_not", "nonzero", "numel", "ones_like", "zeros_like",
+                     "rand_like", "randn_like"), ("input",)),
 }
 # the functions and methods whose torch namesakes (torch.special's only, for gammainc,
 # gammaincc, xlog1py and zeta) name their second argument `other`, where ours names it
@@ -74,13 +81,15 @@ _METHODS_TENSOR_AT = {"where": 1}
 Slot = tuple[tuple[str, ...], "str | None"]  # torch's names, and ours at that position
 
 
-def keyword_slots(name: str, function: Callable, method: bool) -> tuple[Slot, ...] | None:
+def keyword_slots(name: str, function: Callable, method: bool, input_first: bool = False
+                  ) -> tuple[Slot, ...] | None:
     """For each position of `name`'s arguments, the tensor's first: torch's names there
     (none for a `method`'s tensor, which is `self`) and the name of `function`'s parameter
     there (None where it takes that position by `*args` only: every position, for an op's
     `call` that hands `*args, **kwargs` on to `forward`); None where the table has no
-    entry for `name`, or one with nothing to move."""
-    names = KEYWORDS.get(name)
+    entry for `name` (`input_first`, an op's `tg.` function: torch's `input=` for its
+    first), or one with nothing to move and no `input=` to refuse."""
+    names = KEYWORDS.get(name, ("input",) if input_first else None)
     if names is None:
         return None
     if method:  # (the tensor first, self: no keyword names it)
@@ -96,7 +105,14 @@ def keyword_slots(name: str, function: Callable, method: bool) -> tuple[Slot, ..
     slots = tuple((tuple(torch_names.split("|")) if torch_names else (), our)
                   for torch_names, our in zip(names, ours))
     moved = any(set(torch_names) - {our} for torch_names, our in slots)
-    return slots if moved else None
+    return slots if moved or _refuses_input(slots) else None
+
+
+def _refuses_input(slots: tuple[Slot, ...]) -> bool:
+    """Whether `input=` is no name of any of `slots` (a function's, whose first argument
+    torch names otherwise: cat's `tensors=`, tensordot's `a=`): refused, naming torch's."""
+    return bool(slots[0][0]) and all("input" not in torch_names and our != "input"
+                                     for torch_names, our in slots)
 
 
 def positioned(name: str, slots: tuple[Slot, ...], args: tuple, kwargs: dict
@@ -124,6 +140,11 @@ def positioned(name: str, slots: tuple[Slot, ...], args: tuple, kwargs: dict
             continue
         args += tuple(_by_position(name, given[0], slots[j], kwargs)
                       for j in range(len(args), k)) + (value,)
+    if "input" in kwargs and _refuses_input(slots):
+        first = slots[0][0][0]
+        raise TypeError(f"{name}: PyTorch names its first argument {first}=, not input= "
+                        f"(torch.{name} refuses input= too); give {first}= or pass it by "
+                        f"position")
     return args, kwargs
 
 
