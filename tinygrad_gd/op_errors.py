@@ -27,7 +27,7 @@ import numpy as np
 from .errors import ShapeError
 from .grad_mode import is_grad_enabled
 from .out_arguments import written_out
-from .torch_keywords import keyword_slots, positioned
+from .torch_keywords import keyword_slots, positioned, torch_named
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
            "methods_counting_self", "methods_counted_as_called", "forward_result",
@@ -118,6 +118,16 @@ def _op_counted(op: Any, call: Callable, err: TypeError, name: str, given: int,
     return _counted(name, op.forward, given - method, method + (op.setup_context is None))
 
 
+def _input_names(op: Any) -> list[str]:
+    """The names of `op`'s inputs, its forward's positional parameters (ctx left out)."""
+    try:
+        parameters = list(inspect.signature(op.forward).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    names = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    return names[op.setup_context is None:]
+
+
 def _without_first(text: str) -> str:
     """"X.call() takes 2 positional arguments but 3 were given" as the caller counts: 1, 2."""
     def one_less(match: re.Match) -> str:
@@ -164,6 +174,8 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
         except TypeError as err:
             restated = (_op_counted(op, call, err, name, len(args), method)
                         or argument_error(err, name, hidden))
+            if slots is not None:  # (our names of a missing argument: torch's, 'b' not 'y')
+                restated = torch_named(restated, name, slots, _input_names(op))
             raise respelled(restated, op.name, spelled) from None
         except Exception as err:  # (a refusal: said of the name called, not of op.name)
             if spelled is None:

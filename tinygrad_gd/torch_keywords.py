@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable
+import re
+from typing import Any, Callable, Sequence
 
-__all__ = ["KEYWORDS", "keyword_slots", "positioned", "give_torch_keywords", "replaced"]
+__all__ = ["KEYWORDS", "keyword_slots", "positioned", "torch_named", "give_torch_keywords",
+           "replaced"]
 
 # torch's names of each argument, the tensor first ("a|b": torch takes either name, as
 # view(size) or view(dtype)), up to the last one ours names otherwise; a method is given
@@ -146,6 +148,31 @@ def positioned(name: str, slots: tuple[Slot, ...], args: tuple, kwargs: dict
                         f"(torch.{name} refuses input= too); give {first}= or pass it by "
                         f"position")
     return args, kwargs
+
+
+def torch_named(err: TypeError, name: str, slots: tuple[Slot, ...],
+                inputs: Sequence[str] = ()) -> TypeError:
+    """Python's "missing 1 required positional argument: 'y'" (`err`, restated by
+    op_errors as `name`'s) with torch's names of `slots` where ours differ
+    (`tg.tensordot(m, dims=1)`: 'b', not our 'y'; `inputs`, our names of the places a
+    slot takes by `*args` only: forward's) and what to do; any other error as it is.
+    Only a refused call gets here."""
+    text = str(err)
+    if not text.startswith(f"{name}: missing "):
+        return err
+    ours = [our if our is not None else inputs[k] if k < len(inputs) else None
+            for k, (_, our) in enumerate(slots)]
+    renamed = {our: torch_names[0] for (torch_names, _), our in zip(slots, ours)
+               if torch_names and our is not None and our not in torch_names}
+    missing = re.findall(r"'(\w+)'", text.split(";")[0])
+    if not any(n in renamed for n in missing):
+        return err
+    torch_missing = [renamed.get(n, n) for n in missing]
+    return TypeError(f"{text.split(':', 2)[0]}:{text.split(':', 2)[1]}: "
+                     f"{', '.join(repr(n) for n in torch_missing)} (PyTorch's "
+                     f"name{'s' * (len(missing) > 1)}); give "
+                     f"{' and '.join(n + '=' for n in torch_missing)} or pass "
+                     f"{'them' if len(missing) > 1 else 'it'} by position")
 
 
 def _by_position(name: str, keyword: str, slot: Slot, kwargs: dict) -> Any:
