@@ -668,7 +668,8 @@ def make_take(op: str):
         n = int(np.prod(shape)) if axis is None else shape[axis]
         index_shape = b.draw(hnp.array_shapes(min_dims=1, max_dims=1 if op == "index_select"
                                               else 2, max_side=3))
-        index = b.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(-n, n - 1)))
+        low = 0 if op == "index_select" else -n  # (PyTorch's index_select: none negative)
+        index = b.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(low, n - 1)))
         return b.add(op, (x,), {"index": index, "axis": axis})
     return make
 

@@ -383,7 +383,8 @@ def take(method: str):
         n = int(np.prod(shape)) if axis is None else shape[axis]
         index_shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=1 if method ==
                                                  "index_select" else 2, min_side=0, max_side=4))
-        index = data.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(-n, n - 1)))
+        low = 0 if method == "index_select" else -n  # (PyTorch's index_select: none negative)
+        index = data.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(low, n - 1)))
         fn = (lambda t: t.index_select(axis, index)) if method == "index_select" else \
             (lambda t: tg.take(t, index, axis=axis))
         return (fn, arrays(data, testing.tensors(shape, **ANY)),

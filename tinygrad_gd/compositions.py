@@ -32,6 +32,7 @@ from .memory_formats import pytorchs_layout
 from .op_errors import refusing_as, spell
 from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
                             tensor_sequence)
+from .ops.indexing import not_negative
 from .ops.reductions import keep_flag
 from .ops.shape import Reshape
 from .scope import drawn_as_call
@@ -230,8 +231,10 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:  # noqa
     if index.size and not (-n <= index.min() and index.max() < n):
         raise IndexError(f"take_along_dim: indices from {index.min()} to {index.max()} do not "
                          f"fit {'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'}"
-                         f" of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
+                         f" of a tensor of shape {x.shape} (each must be in "
+                         f"[{0 if axis is None else -n}, {n}))")  # (no dim: none negative)
     if axis is None:
+        not_negative("take_along_dim", index, "the flattened input (no dim given)", n)
         return functional.take_along_axis(x.reshape(-1), index.reshape(-1), axis=0)
     if index.ndim != x.ndim:
         raise ShapeError(f"take_along_dim: the indices have {index.ndim} axes but x has "

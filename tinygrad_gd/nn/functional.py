@@ -184,7 +184,7 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     """
     inplace = check_flag("dropout", "inplace", inplace)
     input = _as_tensor("dropout", input)
-    _check_probability("dropout", p)
+    p = _check_probability("dropout", p)
     if not check_flag("dropout", "training", training) or p == 0:
         return input  # (inplace=True too: the input, unchanged, as PyTorch's)
     return _new_or_written("dropout", inplace, lambda x: x * _dropout_mask(
@@ -444,8 +444,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     _check_weight("cross_entropy", weight)
     reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
     input = _as_tensor("cross_entropy", input)
-    weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
-                                  label_smoothing)
+    weight, ignore_index = _check_class_options("cross_entropy", input, reduction, weight,
+                                                ignore_index, label_smoothing)
     shape = input.shape
     if len(shape) not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
         return _per_position(cross_entropy, "cross_entropy", input, target, reduction,
@@ -485,7 +485,8 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: bool | N
     _check_weight("nll_loss", weight)
     reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
     input = _as_tensor("nll_loss", input)
-    weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
+    weight, ignore_index = _check_class_options("nll_loss", input, reduction, weight,
+                                                ignore_index, 0.0)
     if input.ndim not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
         return _per_position(nll_loss, "nll_loss", input, target, reduction, weight=weight,
                              ignore_index=ignore_index)

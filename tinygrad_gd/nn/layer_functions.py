@@ -32,6 +32,7 @@ from ..scope import made_here
 from ..tensor import Tensor, _as_array
 from ..values import default_float
 from .registration import _float_dtype
+from .tensor_settings import held_float, held_int
 
 __all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "embedding"]
 
@@ -68,13 +69,16 @@ def _floated(tensor: Tensor) -> Tensor:
     return tensor if tensor.dtype.kind == "f" else tensor.to(default_float())
 
 
-def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "p") -> None:
+def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "p") -> Any:
     """A dropout's probability (the argument `name`: a dropout's p, a layer's dropout): a
-    number in [0, 1], the probability of zeroing `what` (an entry, a channel)."""
+    number in [0, 1], the probability of zeroing `what` (an entry, a channel), given back
+    (a 0-d tensor's as its float, as PyTorch reads it)."""
+    p = held_float(where, name, p)
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
             or not 0 <= p <= 1:
         raise ValueError(f"{where}: {name} is the probability of zeroing {what}, a number in "
                          f"[0, 1]; got {p!r}")
+    return p
 
 
 def _named(t: Tensor, name: str) -> Tensor:
@@ -180,6 +184,7 @@ def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | Non
     index from 0, as PyTorch's layers keep it."""
     if padding_idx is None:
         return None
+    padding_idx = held_int(where, "padding_idx", padding_idx)  # (a 0-d tensor's int)
     if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
         raise TypeError(f"{where}: padding_idx must be an int (a row) or None, got "
                         f"{type(padding_idx).__name__} {padding_idx!r}")
@@ -463,6 +468,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if index.size and not (0 <= index.min() and index.max() < rows):
         raise IndexError(f"embedding: indices must lie in [0, {rows - 1}], got {index.min()} "
                          f"to {index.max()}")
+    padding_idx = held_int("embedding", "padding_idx", padding_idx)  # (a 0-d tensor's int)
     if padding_idx is not None and (
             isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
             or not -rows <= padding_idx < rows):

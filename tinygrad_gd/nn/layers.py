@@ -302,7 +302,7 @@ class Dropout(Module):
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
         name = type(self).__name__  # (Dropout1d's and Dropout2d's too)
-        _check_probability(name, p, self.zeroed)
+        p = _check_probability(name, p, self.zeroed)
         if not isinstance(inplace, (bool, np.bool_)):
             raise TypeError(f"{name}: inplace must be True or False, got {inplace!r} (the "
                             f"second argument is PyTorch's inplace; pass seed= by keyword)")

@@ -16,6 +16,7 @@ from .. import functional as tg_functional
 from ..errors import ShapeError
 from ..tensor import Tensor, _raw
 from .layer_functions import _as_tensor, _named
+from .tensor_settings import held_int
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -152,20 +153,22 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
 
 
 def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
-                         ignore_index: Any, label_smoothing: Any) -> Tensor | None:
-    """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype."""
+                         ignore_index: Any, label_smoothing: Any) -> tuple[Tensor | None, int]:
+    """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype,
+    and ignore_index (a 0-d integer tensor's as its int, as PyTorch reads it)."""
     _check_reduction(where, reduction)
     # (fast path: an int ignore_index, a float label_smoothing skip the general type tests)
-    if type(ignore_index) is not int and (isinstance(ignore_index, bool) or not isinstance(
-            ignore_index, (int, np.integer))):
-        raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
+    if type(ignore_index) is not int:
+        ignore_index = held_int(where, "ignore_index", ignore_index)
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+            raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
     if type(label_smoothing) is not float and (isinstance(label_smoothing, bool) or not isinstance(
             label_smoothing, (int, float, np.integer, np.floating))) \
             or not 0 <= label_smoothing <= 1:
         raise ValueError(f"{where}: label_smoothing must be a number in [0.0, 1.0], got "
                          f"{label_smoothing!r}")
     if weight is None:
-        return None
+        return None, ignore_index
     if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
         given = getattr(weight, "name", None)  # (the copy keeps the user's name for diagrams)
         weight = _named(_as_tensor(where, _raw(weight), input, "weight"), given or "weight")
@@ -173,7 +176,7 @@ def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
     if weight.shape != classes:
         raise ShapeError(f"{where}: weight must hold one number per class, shape {classes} "
                          f"for input of shape {input.shape}; got shape {weight.shape}")
-    return weight
+    return weight, ignore_index
 
 
 def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,

@@ -202,7 +202,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     reduction = _legacy_reduction(where, size_average, reduce, reduction)
     margin = number(where, "margin", margin)
     input = _scores(where, input)
-    weight = _check_class_options(where, input, reduction, weight, -100, 0.0)
+    weight = _check_class_options(where, input, reduction, weight, -100, 0.0)[0]
     target, target_shape = _one_per_sample(target, input.shape[:-1])
     classes = _class_indices(target, input, where)
     picked = tg.take_along_axis(input, classes[..., None], axis=-1)

@@ -49,7 +49,7 @@ def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
 def _alpha_dropout(where: str, input: Any, p: Any, training: Any, inplace: Any,
                    generator: Any, feature: bool) -> Tensor:
     input = _as_tensor(where, input)
-    _check_probability(where, p, "a channel" if feature else "an entry")
+    p = _check_probability(where, p, "a channel" if feature else "an entry")
     training = check_flag(where, "training", training)
     inplace = check_flag(where, "inplace", inplace)
     if not training or p == 0 or not input.size:

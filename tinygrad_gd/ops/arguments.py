@@ -36,6 +36,12 @@ def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_va
     return torch_value
 
 
+# the reductions whose dim is an int list in PyTorch (int[1]): its parser takes a 0-d bool
+# tensor there as the int 0 or 1, where a dim of one int (argmax, cumsum, prod) refuses it
+_INT_LIST_DIMS = frozenset(("sum", "mean", "amax", "amin", "nansum", "nanmean", "var", "std",
+                            "var_mean", "std_mean", "logsumexp"))
+
+
 def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
     """`axis` (None, an int or a sequence of ints) checked against `ndim` axes. With
     `scalar_axis` a 0-d tensor has one axis, 0 or -1, as PyTorch's reductions give it:
@@ -46,6 +52,8 @@ def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
     n = 1 if scalar else ndim
     single = isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
     if not single and isinstance(axis, Tensor):  # (no tensor's entries read as axes)
+        if axis.ndim == 0 and axis.dtype == np.bool_ and op in _INT_LIST_DIMS:
+            axis = axis.long()  # (torch's int[] dim reads a 0-d bool tensor as 0 or 1)
         axis, single = tensor_int(op, "axis", axis, "an int, a tuple of ints or None"), True
     try:
         axes = (axis,) if single else tuple(axis)

@@ -201,20 +201,35 @@ class IndexSelect(Take, name="index_select", methods=("index_select",),
                                  f"give one index, got {len(one)}")
             return cls.call(x.reshape(1), 0, one).reshape(())
         dim = one_axis(cls.name, dim, x.ndim) % x.ndim
-        index = _indices(cls.name, index, x, dim)
+        index = _indices(cls.name, index, x, dim, negative_ok=False)
+        if index.ndim == 0:  # (PyTorch's: a 0-d index picks one entry, the axis kept)
+            index = index.reshape(1)
         if index.ndim != 1:
             raise ValueError(f"index_select: the index must be 1-D, got shape {index.shape}; "
                              f"use take(x, index, axis) for an index of any shape")
         return cls.apply(x, indices=index, axis=dim)
 
 
-def _indices(op: str, indices, x, axis) -> np.ndarray:
-    """Integer indices into `axis` of x (None: the flattened x), each in [-n, n), as an array."""
+def not_negative(op: str, index: np.ndarray, where: str, n: int) -> None:
+    """Refuse a negative entry of `index` into `where` (of size `n`), as PyTorch's
+    index_select and take_along_dim without dim refuse it (where x[index] wraps it)."""
+    if index.size and index.min() < 0:
+        bad = int(index.min())
+        raise IndexError(f"{op}: index {bad} is out of range for {where} of size {n}: "
+                         f"PyTorch's {op} takes indices in [0, {n}), no negative ones; "
+                         f"add {n} to a negative index (index % {n})")
+
+
+def _indices(op: str, indices, x, axis, negative_ok: bool = True) -> np.ndarray:
+    """Integer indices into `axis` of x (None: the flattened x), each in [-n, n) (in [0, n)
+    where not `negative_ok`: PyTorch's index_select), as an array."""
     indices = array_argument(op, "indices", indices)
     n = x.size if axis is None else x.shape[axis]
     if indices.dtype.kind not in "iu" and indices.size:
         raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype}; convert "
                         f"with .long() or build them with tg.as_tensor([0, 2])")
+    if not negative_ok:
+        not_negative(op, indices, f"dim {axis}", n)
     if indices.size and not (-n <= indices.min() and indices.max() < n):
         raise IndexError(f"{op}: indices from {indices.min()} to {indices.max()} do not fit "
                          f"{'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'} "
