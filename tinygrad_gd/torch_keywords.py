@@ -25,8 +25,7 @@ __all__ = ["KEYWORDS", "keyword_slots", "positioned", "torch_named", "give_torch
 
 # torch's names of each argument, the tensor first ("a|b": torch takes either name, as
 # view(size) or view(dtype)), up to the last one ours names otherwise; a method is given
-# those after the tensor. (tg.linalg's functions are left out: a wrapper in their own
-# module would replace what its own calls and pickle find, as out_keyword.py says.)
+# those after the tensor (tg.linalg's: LINALG_KEYWORDS, below).
 KEYWORDS: dict[str, tuple[str, ...]] = {
     "reshape": ("input", "shape"),
     "view": ("input", "size|dtype"),
@@ -76,6 +75,16 @@ KEYWORDS.update(dict.fromkeys((
     "logaddexp", "logaddexp2", "matmul", "maximum", "minimum", "mul", "multiply",
     "remainder", "xlogy", "gammainc", "gammaincc", "xlog1py", "zeta", "equal",
     "logical_and", "logical_or", "logical_xor", "true_divide"), ("input", "other")))
+# tg.linalg's, by torch's names at run time (its docs say A, its parser input; A= is ours,
+# so either is taken): installed on tg.linalg's namespace, which its own calls do not read
+LINALG_KEYWORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("cholesky", "cholesky_ex", "cond", "eigh", "eigvalsh", "householder_product",
+                     "ldl_factor", "ldl_factor_ex", "matrix_exp", "matrix_norm", "matrix_power",
+                     "matrix_rank", "norm", "pinv", "solve_triangular", "tensorinv",
+                     "vector_norm"), ("input",)),
+    "lstsq": ("input", "b"),
+    "tensorsolve": ("input", "other"),
+}
 # where a method's tensor is not torch's first argument (torch.where(condition, input,
 # other) is input.where(condition, other)): its position among torch's names
 _METHODS_TENSOR_AT = {"where": 1}
@@ -83,15 +92,15 @@ _METHODS_TENSOR_AT = {"where": 1}
 Slot = tuple[tuple[str, ...], "str | None"]  # torch's names, and ours at that position
 
 
-def keyword_slots(name: str, function: Callable, method: bool, input_first: bool = False
-                  ) -> tuple[Slot, ...] | None:
+def keyword_slots(name: str, function: Callable, method: bool, input_first: bool = False,
+                  table: dict[str, tuple[str, ...]] = KEYWORDS) -> tuple[Slot, ...] | None:
     """For each position of `name`'s arguments, the tensor's first: torch's names there
     (none for a `method`'s tensor, which is `self`) and the name of `function`'s parameter
     there (None where it takes that position by `*args` only: every position, for an op's
     `call` that hands `*args, **kwargs` on to `forward`); None where the table has no
     entry for `name` (`input_first`, an op's `tg.` function: torch's `input=` for its
     first), or one with nothing to move and no `input=` to refuse."""
-    names = KEYWORDS.get(name, ("input",) if input_first else None)
+    names = table.get(name, ("input",) if input_first else None)
     if names is None:
         return None
     if method:  # (the tensor first, self: no keyword names it)
@@ -202,15 +211,17 @@ def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callab
 def give_torch_keywords(package: Any, tensor: type) -> None:
     """Give each function of `package` (`tg`) and method of `tensor` named in `KEYWORDS`
     and written by hand torch's keywords (an op's take them in `calling` already)."""
-    for name in KEYWORDS:
-        for owner, method in ((package, False), (tensor, True)):
-            function = inspect.getattr_static(owner, name, None)
-            if (not callable(function) or hasattr(function, "op")
-                    or hasattr(function, "torch_keywords")):
-                continue
-            slots = keyword_slots(name, function, method)
-            if slots is not None:
-                replaced(owner, name, _accepting(name, function, slots))
+    for table, owners in ((KEYWORDS, ((package, False), (tensor, True))),
+                          (LINALG_KEYWORDS, ((package.linalg, False),))):
+        for name in table:
+            for owner, method in owners:
+                function = inspect.getattr_static(owner, name, None)
+                if (not callable(function) or hasattr(function, "op")
+                        or hasattr(function, "torch_keywords")):
+                    continue
+                slots = keyword_slots(name, function, method, table=table)
+                if slots is not None:
+                    replaced(owner, name, _accepting(name, function, slots))
 
 
 def replaced(owner: Any, name: str, wrapper: Callable) -> None:

@@ -19,6 +19,8 @@
     registration.py  the rules for names and for what may be assigned to a parameter's
                    or sub-module's name, the layers' dtype= and device= checks
     loss_checks.py the loss functions' argument checks and weighting
+    tensor_settings.py  a number setting given as a 0-d tensor (ignore_index, padding_idx,
+                   dropout's p) read as its number, as PyTorch reads it
     containers.py  Sequential (also of an OrderedDict), ModuleList, ModuleDict,
                    ParameterList, ParameterDict
     convolution.py Conv2d, Conv3d (dilation, groups, padding_mode), MaxPool2d/3d,
