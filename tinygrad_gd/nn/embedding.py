@@ -17,6 +17,7 @@ from .layer_functions import (_check_features, _embedding_options, _padding_idx,
                               _starting_weight)
 from .module import Module, Parameter
 from .parameter_reset import normal_, reset_generator, start_parameters
+from .tensor_settings import held_int
 
 __all__ = ["Embedding"]
 
@@ -83,6 +84,7 @@ class Embedding(Module):
         and never learns."""
         where = "Embedding.from_pretrained"
         shape = table_shape(where, embeddings)
+        padding_idx = held_int(where, "padding_idx", padding_idx)  # (no tensor to the class)
         return cls(shape[0], shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
                    sparse, embeddings, check_flag(where, "freeze", freeze))
 

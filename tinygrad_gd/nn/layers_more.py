@@ -29,6 +29,7 @@ from .parameter_reset import (reset_generator, start_parameters, uniform_each_,
                               zero_weight_and_bias)
 from .random_functions import _slopes, alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
 from .registration import _float_dtype
+from .tensor_settings import held_int
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "BatchNorm3d", "Dropout3d",
            "LocalResponseNorm", "Bilinear", "EmbeddingBag", "ChannelShuffle", "Softmax2d",
@@ -218,6 +219,7 @@ class EmbeddingBag(Module):
         frozen unless `freeze=False`."""
         where = "EmbeddingBag.from_pretrained"
         shape = table_shape(where, embeddings)
+        padding_idx = held_int(where, "padding_idx", padding_idx)  # (no tensor to the class)
         bag = cls(shape[0], shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                   embeddings, include_last_offset, padding_idx)
         bag.weight.requires_grad_(not check_flag(where, "freeze", freeze))
