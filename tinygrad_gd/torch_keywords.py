@@ -5,12 +5,16 @@ A PyTorch user writes `x.reshape(shape=(3, 2))`, `x.view(size=(3, 2))`, `x.tile(
 where ours takes that argument by position only (`*shape`), or calls it by another name
 (NumPy's `indices_or_sections`, an op's `y`), `KEYWORDS` lists torch's names and
 `positioned` moves the value to where ours takes it. A keyword torch does not take there
-is refused, as torch refuses it (`x.sum(other=0)`). NumPy's name keeps working; both given
-is one clear error. The ops' methods and functions read the table in op_errors.py's
-`calling`, where a call without keywords pays nothing for it; the functions and methods
-written by hand that the table names are replaced by a wrapper from `give_torch_keywords`
-(which __init__.py calls once every namespace is built), which costs each call one Python
-call more. `replaced` installs such a wrapper where the wrapped function was, found there
+is refused, as torch refuses it (`x.sum(other=0)`), and so is `input=` where torch names the
+first argument otherwise (`tg.cat(input=...)`: torch's `tensors=`). NumPy's name keeps
+working; both given is one clear error. An op's `tg.` function takes torch's `input=` for
+its first argument by the same table (its first slot), in the same pass over the keywords;
+`torch_named` names a missing argument by torch's name (`tg.tensordot(m, dims=1)`: 'b').
+tg.linalg's functions take torch's run-time names from `LINALG_KEYWORDS`. The ops' methods
+and functions read the table in op_errors.py's `calling`, where a call without keywords
+pays nothing for it; the functions and methods written by hand that the table names are
+replaced by a wrapper from `give_torch_keywords` (which __init__.py calls once every
+namespace is built), which costs each call one Python call more. `replaced` installs such a wrapper where the wrapped function was, found there
 by pickle (out_keyword.py's `out=` wrappers too).
 """
 from __future__ import annotations
@@ -76,7 +80,8 @@ KEYWORDS.update(dict.fromkeys((
     "remainder", "xlogy", "gammainc", "gammaincc", "xlog1py", "zeta", "equal",
     "logical_and", "logical_or", "logical_xor", "true_divide"), ("input", "other")))
 # tg.linalg's, by torch's names at run time (its docs say A, its parser input; A= is ours,
-# so either is taken): installed on tg.linalg's namespace, which its own calls do not read
+# so either is taken): the wrappers are set on tg.linalg, whose own calls of its functions
+# (norm's of matrix_norm) then go through them too: one call more
 LINALG_KEYWORDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("cholesky", "cholesky_ex", "cond", "eigh", "eigvalsh", "householder_product",
                      "ldl_factor", "ldl_factor_ex", "matrix_exp", "matrix_norm", "matrix_power",
@@ -173,12 +178,12 @@ def torch_named(err: TypeError, name: str, slots: tuple[Slot, ...],
             for k, (_, our) in enumerate(slots)]
     renamed = {our: torch_names[0] for (torch_names, _), our in zip(slots, ours)
                if torch_names and our is not None and our not in torch_names}
-    missing = re.findall(r"'(\w+)'", text.split(";")[0])
+    head, _, names = text.split(";")[0].rpartition(": ")  # ("mul: missing 1 ...", "'y'")
+    missing = re.findall(r"'(\w+)'", names)
     if not any(n in renamed for n in missing):
         return err
     torch_missing = [renamed.get(n, n) for n in missing]
-    return TypeError(f"{text.split(':', 2)[0]}:{text.split(':', 2)[1]}: "
-                     f"{', '.join(repr(n) for n in torch_missing)} (PyTorch's "
+    return TypeError(f"{head}: {', '.join(repr(n) for n in torch_missing)} (PyTorch's "
                      f"name{'s' * (len(missing) > 1)}); give "
                      f"{' and '.join(n + '=' for n in torch_missing)} or pass "
                      f"{'them' if len(missing) > 1 else 'it'} by position")
@@ -209,8 +214,9 @@ def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callab
 
 
 def give_torch_keywords(package: Any, tensor: type) -> None:
-    """Give each function of `package` (`tg`) and method of `tensor` named in `KEYWORDS`
-    and written by hand torch's keywords (an op's take them in `calling` already)."""
+    """Give each function of `package` (`tg`) and method of `tensor` named in `KEYWORDS`,
+    and each of `package.linalg` named in `LINALG_KEYWORDS`, written by hand torch's
+    keywords (an op's take them in `calling` already)."""
     for table, owners in ((KEYWORDS, ((package, False), (tensor, True))),
                           (LINALG_KEYWORDS, ((package.linalg, False),))):
         for name in table:
