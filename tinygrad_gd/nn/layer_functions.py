@@ -73,7 +73,8 @@ def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "
     """A dropout's probability (the argument `name`: a dropout's p, a layer's dropout): a
     number in [0, 1], the probability of zeroing `what` (an entry, a channel), given back
     (a 0-d tensor's as its float, as PyTorch reads it)."""
-    p = held_float(where, name, p)
+    if isinstance(p, Tensor):  # (a 0-d tensor's float, as PyTorch reads it)
+        p = held_float(where, name, p)
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
             or not 0 <= p <= 1:
         raise ValueError(f"{where}: {name} is the probability of zeroing {what}, a number in "
