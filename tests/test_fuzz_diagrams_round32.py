@@ -1270,6 +1270,8 @@ def run(seed: int, svg_dir=None) -> Program:
         wanting = [t for t in tensors if t.requires_grad]
         grads = tg.autograd.grad(loss, wanting, retain_graph=True, allow_unused=True)
         truth = {id(t): (None if g is None else g.data) for t, g in zip(wanting, grads)}
+        for t in program.retained:  # (autograd.grad fills a retained .grad, as PyTorch's:
+            t.grad = None           # the oracle's pass is not one of the program's)
         runs = held_apart(program, seed)
         if seed % 3 == 0:  # before any backward(): `.grad None` on each parameter, a hooked
             drawn(program, {"mode": "forward"}, {}, None)  # result's hook not run yet
