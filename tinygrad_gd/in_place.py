@@ -96,6 +96,7 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
     if not t._data.flags.writeable:  # (NumPy's "read-only" would read as a shape mistake)
         raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
                               "t = t.clone() (values of its own), then write")
+    t._mark_changed()  # (before the write: old_versions.py; counted even if refused below)
     try:
         write()
     except (ValueError, TypeError, OverflowError) as err:  # (checked before any is written)
@@ -111,7 +112,6 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
         raise kind(f"{what}: cannot write the result into a tensor of shape {t.shape} and "
                    f"dtype {t.dtype} ({operand()}): {why}; in place, the tensor's shape and "
                    f"dtype stay as they are: use {instead} for a new tensor") from None
-    t._mark_changed()
     return t
 
 

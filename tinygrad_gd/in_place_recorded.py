@@ -133,9 +133,9 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
         return _rebase_view(t, what, change, instead, operands)  # (c[1], c.T: through c)
     before, result = _changed(t, what, change, instead, operands)
     supersede(t, before)
+    t._mark_changed()  # (before the write): a node that saved t's values, its output, refuses
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
-    t._mark_changed()  # (a node that saved t's values, its output, refuses now)
     changed_by = result._ctx
     if changed_by is not None and changed_by.output_version is not None:  # (most: None)
         _output_saved_in(t, changed_by, result, what)

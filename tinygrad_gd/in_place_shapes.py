@@ -7,7 +7,7 @@ On a tensor of the graph (made by an op, or a view of one) the change is recorde
 PyTorch records it: t's old version moves to a new tensor (its node, and t's array itself,
 stamped as in_place_recorded.py stamps one: a shape change writes no value, so no copy is
 made until a write into that memory, which copies the old version's values first, for the
-drawings, `_shared_until_written`), t takes the node of the op out of place on it
+drawings, old_versions.py), t takes the node of the op out of place on it
 (`h.unsqueeze_(0)`: h's node is unsqueeze's), and the nodes that used t before are
 pointed at the old version (`redirect`). A view of the graph changes alone
 (its base keeps its shape and node), as PyTorch's: its node is the op on the view taken
@@ -39,7 +39,9 @@ as PyTorch's); a view is refused, as PyTorch's. Its views taken before stay in t
 until a write into their memory (of values, or of t's shape), which cuts them
 (`_cut_views`), as PyTorch's regenerates them from the detached t; so does detach_() itself
 for a view whose node a shape change of t regenerated and no op used since (`_Unused`: as
-PyTorch's, which regenerates it at its first use). A cut view needs no gradient (PyTorch's
+PyTorch's, which regenerates it at its first use); a write the graph records into t itself
+(`h.mul_(v)`, v needing a gradient) takes them again on t's new version instead, as
+PyTorch's regenerates them (v's gradient reaches them). A cut view needs no gradient (PyTorch's
 keeps requires_grad, on a node that reaches nothing: here that would be a leaf with a
 `.grad` of its own). With gradients on, a write into a view taken before (cut or not), or a
 view of one, is refused, as PyTorch's.
@@ -54,12 +56,12 @@ import numpy as np
 from . import engine, hooks, versions
 from .engine import enable_grad, no_grad
 from .grad_mode import is_grad_enabled, is_inference_mode_enabled
-from .in_place_recorded import (in_place_checks, leaf_view_refused, recorded, supersede,
-                                taken_before, view_of_graph)
+from .in_place_recorded import leaf_view_refused, recorded, taken_before, view_of_graph
 from .memory import positions
 from .ops.indexing import Take
 from .tensor import Tensor
-from .tracked import copy_before_write, shared_until_written, writes
+from .old_versions import old_version, until_done, watch
+from .tracked import count_write, writes
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
            "as_strided_", "detach_"]
@@ -80,20 +82,14 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
         values = reshaped(self)._data
         if self._grad is not None:
             self._grad = Tensor.from_op(reshaped(self._grad)._data, None)
-    if _DETACHED_VIEWS and self._version is not None:  # (as a value write: `_cut_views`)
-        _cut([view for view in (ref() for ref in _DETACHED_VIEWS.get(
-            id(self._version), (None, ()))[1]) if view is not None])
     if self._ctx is not None and (values.shape, values.strides) != (self.shape,
                                                                    self._data.strides):
         _retaken_at_a_write(self, values, name, instead)
-        before = Tensor.from_op(self._data, self._ctx)  # (the nodes that used t: `redirect`)
-        before._requires_grad, before.name = True, self.name
-        supersede(self, before, self._data)
+        before = old_version(self, self._ctx)  # (the nodes that used t: `redirect`)
         hooks.retain_with(self, before)
         _keeps_old_layout(self._ctx, name, self.shape, before)  # (not recorded: no_grad())
-        _shared_until_written(self._stamp(), before)
     self._data = values
-    self._mark_changed()
+    count_write(self._stamp())  # (a change, but no value written: old versions kept)
     return self
 
 
@@ -138,7 +134,7 @@ _OLD_LAYOUT = _OldLayout()
 def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
               instead: str) -> Tensor:
     """The shape change of t, a tensor of the graph, recorded (the module's docstring)."""
-    node, counter, start = t._ctx, t._version, writes[0]
+    node, counter, start = t._ctx, t._stamp(), writes[0]
     viewed = None
     if view_of_graph(t):  # (it changes alone: its base keeps its shape and node)
         leaf_view_refused(t, name, instead)
@@ -147,18 +143,15 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
         values = reshaped(Tensor.from_op(t._data, None))._data
     views = counter[1] if counter is not None and len(counter) > 1 else {}
     regenerated = _regenerated(t, views, start, values, name, instead)
-    before = Tensor.from_op(t._data, node)  # (its memory: copied before a write, `_shared...`)
-    before._requires_grad, before.name = True, t.name
+    before = old_version(t, node, counter)  # (its memory: copied before a write)
     result = reshaped(before if viewed is None else viewed)
-    supersede(t, before, t._data)
     hooks.retain_with(t, before)
     t._data, t._ctx, t._requires_grad = values, result._ctx, True
     t._version = counter
-    t._mark_changed()
-    _shared_until_written(t._stamp(), before)
+    count_write(t._stamp())  # (a change, but no value written: old versions kept)
     for view, at in regenerated:  # (as PyTorch regenerates one: its as_strided of t)
         _retaken_by_take(view, t, at)
-        _UNUSED.views[id(view)] = weakref.ref(view)
+        _UNUSED.views[id(view)] = weakref.ref(view, _forget(_UNUSED.views, id(view)))
     if regenerated:
         engine.switch(_UNUSED)
     return t
@@ -167,13 +160,10 @@ def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
 def _retaken_by_take(view: Tensor, t: Tensor, at: np.ndarray) -> None:
     """`view`, a view of t taken before t's layout changed, given the node of take on t at
     its entries' positions `at` (t's new version); its old version, which shares its
-    memory until a write (`_shared_until_written`), for the nodes that used it before."""
-    old = Tensor.from_op(view._data, view._ctx)
-    old._requires_grad = True
+    memory until a write (old_versions.py), for the nodes that used it before."""
+    old_version(view, view._ctx)
     with enable_grad():  # (after a change under no_grad(): `_retake_stale`)
         view._ctx = Take.apply(t, indices=at, axis=None)._ctx
-    supersede(view, old, view._data)
-    _shared_until_written(view._version, old)
 
 
 class _Unused(engine.Extension):
@@ -205,33 +195,6 @@ class _Unused(engine.Extension):
 _UNUSED = _Unused()
 
 
-def _shared_until_written(counter: list, old: Tensor) -> None:
-    """Keep `old`, an old version whose values are the memory counted by `counter` (a shape
-    change, or detach_(), wrote none), uncopied until a write into that memory: then it
-    takes a copy first (`tracked.copy_before_write`: through `.data`; `_copy_shared`: an
-    in-place op), so a drawing still shows the values the graph used."""
-    key = id(counter)
-    olds = shared_until_written.setdefault(key, (counter, []))[1]
-
-    def gone(ref: weakref.ref) -> None:  # (old freed: the entry with its last one)
-        olds.remove(ref)
-        if not olds and shared_until_written.get(key, (None, None))[1] is olds:
-            del shared_until_written[key]
-
-    olds.append(weakref.ref(old, gone))
-    if _copy_shared not in in_place_checks:
-        in_place_checks.append(_copy_shared)
-
-
-def _copy_shared(t: Tensor, operands: tuple, what: str) -> None:
-    """An in-place op is about to write t's memory: the old versions that share it take a
-    copy of their values first (`_shared_until_written`)."""
-    if not shared_until_written:
-        in_place_checks.remove(_copy_shared)
-    elif t._version is not None:
-        copy_before_write(t._version)
-
-
 def _retaken_at_a_write(t: Tensor, values: np.ndarray, name: str, instead: str) -> None:
     """t's layout changes under no_grad() (to `values`'): its live views of the graph taken
     before keep their nodes, on t's old version (their gradients PyTorch's, where its own
@@ -242,34 +205,39 @@ def _retaken_at_a_write(t: Tensor, values: np.ndarray, name: str, instead: str) 
     views = counter[1] if counter is not None and len(counter) > 1 else {}
     found = _regenerated(t, views, writes[0], values, name, instead)
     if found:  # (a later change under no_grad() finds them again, in its own layout)
-        _STALE[id(counter)] = (counter, weakref.ref(t),
+        _STALE[id(counter)] = (counter, weakref.ref(t, _forget(_STALE, id(counter))),
                                [(weakref.ref(view), at) for view, at in found])
-        if _retake_stale not in in_place_checks:
-            in_place_checks.append(_retake_stale)
+        watch(_retake_stale)
     else:
         _STALE.pop(id(counter), None)
 
 
 # a tensor whose layout changed under no_grad() while views of it taken before lived (its
 # version counter's id: the counter, t, each view with its entries' positions in t's new
-# layout): a write with gradients on into that memory first gives them take on t
+# layout): a write with gradients on into that memory first gives them take on t; dropped
+# with t
 _STALE: dict[int, tuple[list, weakref.ref, list]] = {}
 
 
-def _retake_stale(t: Tensor, operands: tuple, what: str) -> None:
+def _retake(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
     """A write into t's memory: with gradients on, the views noted by `_retaken_at_a_write`
-    take their node of take on the tensor whose layout changed."""
-    if not _STALE:
-        in_place_checks.remove(_retake_stale)
-        return
-    if not is_grad_enabled() or t._version is None or id(t._version) not in _STALE:
-        return
-    counter, base, views = _STALE.pop(id(t._version))
-    if counter is t._version and (base := base()) is not None:
+    take their node of take on the tensor whose layout changed (the entry then done)."""
+    if not is_grad_enabled():
+        return True
+    _, base, views = entry
+    if (base := base()) is not None:
         for view, at in views:
             if (view := view()) is not None and view._ctx is not None:
                 _retaken_by_take(view, base, at)
-        copy_before_write(counter)  # (their old versions: the write comes next)
+    return False
+
+
+_retake_stale = until_done(_STALE, _retake)
+
+
+def _forget(entries: dict, key: int) -> Callable[[Any], None]:
+    """A weak reference's callback: `entries`' entry `key` dropped with what it refers to."""
+    return lambda _: entries.pop(key, None)
 
 
 def _taken_again(t: Tensor, name: str, instead: str) -> Tensor:
@@ -348,11 +316,8 @@ def detach_(self: Tensor) -> Tensor:
         _detached_with(self)
         if _UNUSED.views:  # (their node, regenerated from t, not yet used: as PyTorch's)
             _cut(_UNUSED.unused_views_of(self))
-        before = Tensor.from_op(self._data, self._ctx)  # (copied before a write into it)
-        before._requires_grad, before.name = True, self.name
-        _shared_until_written(self._stamp(), before)
+        before = old_version(self, self._ctx)  # (stamped: a node that saved t refuses)
         self._ctx = None
-        supersede(self, before, self._data)  # (stamped: a node that saved t refuses)
         versions.detached_in_place.set(before, True)  # (and says why)
         hooks.retain_with(self, before)
     self.requires_grad = False
@@ -360,9 +325,9 @@ def detach_(self: Tensor) -> Tensor:
 
 
 # a tensor detached in place whose views taken before live (its version counter's id:
-# the counter, those views): a later write cuts them from the graph, or is refused with
-# gradients on where it writes one of them (`_cut_views`)
-_DETACHED_VIEWS: dict[int, tuple[list, list]] = {}
+# the counter, those views, t): a later write cuts them from the graph, or is refused with
+# gradients on where it writes one of them (`_cut_views`); dropped with t or its last view
+_DETACHED_VIEWS: dict[int, tuple[list, list, weakref.ref]] = {}
 
 
 def _detached_with(t: Tensor) -> None:
@@ -372,33 +337,44 @@ def _detached_with(t: Tensor) -> None:
     of_t = {id(t): True}
     taken = [weakref.ref(view) for view in list(views.values())
              if view is not t and view._ctx is not None and _descends(view, of_t)]
-    if taken:
-        _DETACHED_VIEWS[id(counter)] = (counter, taken)
-        weakref.finalize(t, _DETACHED_VIEWS.pop, id(counter), None)
-        if _cut_views not in in_place_checks:
-            in_place_checks.append(_cut_views)
+    if taken:  # (dropped when t goes, or when its last view does)
+        forget = _forget(_DETACHED_VIEWS, id(counter))
+        _DETACHED_VIEWS[id(counter)] = (counter, taken, weakref.ref(t, forget))
+        alive = [len(taken)]
+
+        def one_gone(_: Any) -> None:
+            alive[0] -= 1
+            if not alive[0]:
+                forget(None)
+
+        taken[:] = [weakref.ref(view, one_gone) for view in (ref() for ref in taken)]
+        watch(_cut_views)
 
 
-def _cut_views(t: Tensor, operands: tuple, what: str) -> None:
+def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
     """A write into the memory of a tensor detached in place: with gradients on, into one
     of its views taken before (or a view of one), refused, as PyTorch's; else those views
     leave the graph, as PyTorch regenerates them from the detached base (no gradient to
-    what it was made of); the nodes that used them before keep their old versions."""
-    if not _DETACHED_VIEWS:
-        in_place_checks.remove(_cut_views)
-        return
-    counter, taken = _DETACHED_VIEWS.get(id(t._version), (None, ()))
-    if counter is not t._version:
-        return
-    alive = [view for view in (ref() for ref in taken) if view is not None]
-    if is_grad_enabled() and _viewed_in(t, {id(view): True for view in alive}):
+    what it was made of); the nodes that used them before keep their old versions. A
+    write the graph records into the detached tensor itself (`h.mul_(v)`, v needing a
+    gradient) leaves them to in_place_recorded.py, which takes them again on its new
+    version, as PyTorch regenerates them (v's gradient through them). The entry stays:
+    a later write into a view is refused as well."""
+    alive = [view for view in (ref() for ref in entry[1]) if view is not None]
+    grad_on = is_grad_enabled()
+    if grad_on and _viewed_in(t, {id(view): True for view in alive}):
         raise RuntimeError(f"{what}: this tensor (shape {t.shape}) is a view, or a view of "
                            f"one, taken before its base was detached in place (detach_()), "
                            f"and PyTorch refuses to write it with gradients on too; write it "
                            f"under `with tg.no_grad():`, or take the view again from the "
                            f"detached tensor and write that")
-    _cut(alive)
-    copy_before_write(t._version)  # (the cut views' old versions: the write comes next)
+    if not (grad_on and entry[2]() is t and any(
+            isinstance(x, Tensor) and x._requires_grad for x in operands)):
+        _cut(alive)
+    return True
+
+
+_cut_views = until_done(_DETACHED_VIEWS, _cut_or_refuse)
 
 
 def _viewed_in(t: Tensor, views: dict) -> bool:
@@ -417,10 +393,7 @@ def _cut(views: list) -> None:
     own); the nodes that used it before keep its old version."""
     for view in views:
         if view._ctx is not None:
-            old = Tensor.from_op(view._data, view._ctx)
-            old._requires_grad, old.name = True, view.name
-            supersede(view, old, view._data)
-            _shared_until_written(view._stamp(), old)
+            old_version(view, view._ctx)
             view._ctx, view._requires_grad = None, False
 
 

@@ -360,12 +360,12 @@ class Optimizer(OptimizerHooks):
         if mask is not None:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
         free = True if mask is None else ~mask  # frozen entries keep their exact value
+        p._mark_changed()  # (before the write): a graph that used the old values refuses
         if decay and decoupled:  # p <- p * (1 - lr * wd) first, as PyTorch
             np.multiply(p._data, 1 - group["lr"] * decay, out=p._data, where=free,
                         casting="same_kind")
         scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
         np.subtract(p._data, scale * direction, out=p._data, where=free, casting="same_kind")
-        p._mark_changed()  # a graph that used the old values must refuse to backward
 
     # -- saving and loading -------------------------------------------------------------
     def _all_params(self) -> list[Tensor]:

@@ -228,14 +228,14 @@ class LBFGS(Optimizer):
             part = (t * d[offset:offset + p._data.size]).reshape(p.shape)
             offset += p._data.size
             mask = getattr(p, "frozen_mask", None)
+            p._mark_changed()  # (before the write): a graph that used the old values refuses
             np.add(p._data, part, out=p._data, casting="same_kind",
                    where=True if mask is None else ~mask)
-            p._mark_changed()  # a graph that used the old values must refuse to backward
 
     def _set(self, values: list[np.ndarray]) -> None:
         for p, value in zip(self._params, values):
-            np.copyto(p._data, value)
             p._mark_changed()
+            np.copyto(p._data, value)
 
     def _loss(self, closure: Callable[[], Any]) -> tuple[Any, float]:
         """The closure's result, and its value as a float."""

@@ -115,7 +115,9 @@ class Tensor:
         self._mark_changed()  # (else `t.data -= x`: written in place through the view)
 
     def _mark_changed(self) -> None:
-        """Count an in-place change of the values: graphs that saved them refuse to backward."""
+        """Count an in-place change of the values, called just before a write into them
+        (old_versions.py's form copies old versions sharing them first): graphs that saved
+        them refuse to backward."""
         count_write(self._version or self._stamp())  # (fast path: stamped before, no call)
 
     def _stamp(self) -> list[int]:
@@ -138,6 +140,7 @@ class Tensor:
                                   "t = t.clone() (values of its own), then write")
         if self._data.dtype.kind == "f":  # (1e300 into float32: refused, never inf)
             raw = _fitted(raw, self.dtype, what, "write into a float64 tensor (t.to(tg.float64))")
+        self._mark_changed()  # (before the write: old_versions.py copies what shares it)
         try:
             self._data[_raw_index(index)] = raw
         except OverflowError:  # (2**70 or inf into an integer dtype)
@@ -148,7 +151,6 @@ class Tensor:
             raise type(err)(f"{what}: cannot write {_describe(value)} at index "
                             f"[{index_text(_raw_index(index))}] of a tensor of shape "
                             f"{self.shape}: {err}") from None
-        self._mark_changed()
 
     def _check_writable(self, what: str, instead: str) -> None:
         """Refuse an in-place write the graph could not follow (the rules: __setitem__);

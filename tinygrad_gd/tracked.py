@@ -50,7 +50,7 @@ written_arrays: dict[int, np.ndarray] = {}
 
 # id(a version counter) -> (the counter, weak references to old versions of tensors whose
 # values are that memory, kept uncopied: in_place_shapes.py's), copied before the next
-# write into it (`copy_before_write`)
+# write into it (`copy_before_write`, which old_versions.py puts where every write goes)
 shared_until_written: dict[int, tuple[list, list]] = {}
 
 
@@ -83,9 +83,7 @@ def _writable(array: Any) -> Any:
     elif not plain.flags.writeable:
         raise read_only_error("cannot write into this array", array.shape,
                               "t.data.copy() or tg.Tensor(t.data)")
-    if array._counter is not None:
-        if shared_until_written:  # (an old version shares this memory: none, mostly)
-            copy_before_write(array._counter)
+    if array._counter is not None:  # (old_versions.py's form copies old versions first)
         count_write(array._counter)
     return plain
 

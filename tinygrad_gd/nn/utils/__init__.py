@@ -206,6 +206,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor] | Tensor) -> 
     values = vec._data
     start = 0
     for p, size in zip(params, sizes):
+        p._mark_changed()  # (before the write: old_versions.py)
         np.copyto(p._data, values[start:start + size].reshape(p.shape), casting="unsafe")
-        p._mark_changed()
         start += size
