@@ -66,7 +66,7 @@ from .tracked import count_write, writes
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
            "as_strided_", "detach_"]
 
-engine.Function.old_layout = None  # (what, its output's shape then, the mode): `_OldLayout`
+engine.Function.old_layout = None  # (what, its output's shape then, the mode, ...): `_OldLayout`
 
 
 def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tensor]) -> Tensor:
@@ -87,20 +87,33 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
         _retaken_at_a_write(self, values, name, instead)
         before = old_version(self, self._ctx)  # (the nodes that used t: `redirect`)
         hooks.retain_with(self, before)
-        _keeps_old_layout(self._ctx, name, self.shape, before)  # (not recorded: no_grad())
+        _keeps_old_layout(self._ctx, name, self, before, values)  # (not recorded: no_grad())
     self._data = values
     count_write(self._stamp())  # (a change, but no value written: old versions kept)
     return self
 
 
-def _keeps_old_layout(node: Any, name: str, shape: tuple, before: Tensor) -> None:
-    """Note on `node` that its output changed layout outside the graph (`_OldLayout`):
-    `before`, its old version, still takes its gradient in the node's layout."""
+def _keeps_old_layout(node: Any, name: str, t: Tensor, before: Tensor,
+                      values: np.ndarray) -> None:
+    """Note on `node` that its output t changed layout outside the graph to `values`'
+    (`_OldLayout`): `before`, its old version, still takes its gradient in the node's
+    layout. A change back to the node's layout (`h.t_()` twice) takes the note away: t's
+    gradient is read as the node reads it, as PyTorch's."""
     mode = "inference_mode()" if is_inference_mode_enabled() else "no_grad()"
     # (the first change counts: the node's layout is the version's before it)
-    node.old_layout = node.old_layout or (name, shape, mode, weakref.ref(before))
+    node.old_layout = node.old_layout or (name, t.shape, mode, weakref.ref(before),
+                                          _layout(t._data))
+    if _layout(values) == node.old_layout[4]:
+        node.old_layout = None
+        _OLD_LAYOUT.nodes.discard(node)
+        return
     _OLD_LAYOUT.nodes.add(node)
     engine.switch(_OLD_LAYOUT)
+
+
+def _layout(array: np.ndarray) -> tuple:
+    """Where `array`'s entries lie: its shape, strides and first entry's address."""
+    return array.shape, array.strides, array.__array_interface__["data"][0]
 
 
 class _OldLayout(engine.Extension):
@@ -118,7 +131,7 @@ class _OldLayout(engine.Extension):
         node = tensor._ctx
         if node is not None and node.old_layout is not None \
                 and node.old_layout[3]() is not tensor:  # (its old version's: as recorded)
-            name, shape, mode, _ = node.old_layout
+            name, shape, mode = node.old_layout[:3]
             raise RuntimeError(f"backward: a tensor made by op '{node.name}' of shape {shape} "
                                f"was changed by {name} in place under {mode} (now of shape "
                                f"{tensor.shape}), which its node did not record, so its "
