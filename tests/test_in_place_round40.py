@@ -475,19 +475,34 @@ def _recorded_write_after_detach(lib, change):
     v = lib.tensor(2.0, dtype=lib.float64, requires_grad=True)
     r = h[0]
     h.detach_()
+    if change == "t_ before":
+        h.t_()
     h.mul_(v)
+    if change == "t_ after":
+        h.t_()
     ((r * w).sum() + v * 0 + x.sum()).backward()
     return r.tolist(), v.grad.tolist(), x.grad.tolist(), r.requires_grad
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("change", ["", "t_ after"])
 def test_a_recorded_write_into_a_detached_tensor_reaches_its_views_taken_before_as_torch(
-        torch64):
+        torch64, change):
     # (torch regenerates r from h's new version, h_old[0] * v: v.grad = w . h_old[0] = 420)
-    theirs, ours = _recorded_write_after_detach(torch64, ""), _recorded_write_after_detach(
-        tg, "")
+    theirs = _recorded_write_after_detach(torch64, change)
+    ours = _recorded_write_after_detach(tg, change)
     assert ours == theirs
     assert ours[1] == 1 * 0.0 + 10 * 2.0 + 100 * 4.0
+
+
+@pytest.mark.torch
+def test_a_recorded_write_into_a_detached_tensor_after_its_views_were_cut_refused(torch64):
+    # (t_ of the detached h cut r; torch's r follows h.mul_(v), v.grad 420: ours refuses
+    # the write in one line rather than give v.grad 0)
+    assert _recorded_write_after_detach(torch64, "t_ before")[1] == 420.0
+    with pytest.raises(RuntimeError, match=r"mul_: .*detach_\(\).*take them again") as error:
+        _recorded_write_after_detach(tg, "t_ before")
+    _one_line(error)
 
 
 def test_a_recorded_write_into_a_detached_tensor_gradchecks_through_its_view():

@@ -338,9 +338,10 @@ def detach_(self: Tensor) -> Tensor:
 
 
 # a tensor detached in place whose views taken before live (its version counter's id:
-# the counter, those views, t): a later write cuts them from the graph, or is refused with
-# gradients on where it writes one of them (`_cut_views`); dropped with t or its last view
-_DETACHED_VIEWS: dict[int, tuple[list, list, weakref.ref]] = {}
+# the counter, those views, t, whether they were cut): a later write cuts them from the
+# graph, or is refused with gradients on where it writes one of them (`_cut_views`);
+# dropped with t or its last view
+_DETACHED_VIEWS: dict[int, tuple[list, list, weakref.ref, list]] = {}
 
 
 def _detached_with(t: Tensor) -> None:
@@ -352,7 +353,7 @@ def _detached_with(t: Tensor) -> None:
              if view is not t and view._ctx is not None and _descends(view, of_t)]
     if taken:  # (dropped when t goes, or when its last view does)
         forget = _forget(_DETACHED_VIEWS, id(counter))
-        _DETACHED_VIEWS[id(counter)] = (counter, taken, weakref.ref(t, forget))
+        _DETACHED_VIEWS[id(counter)] = (counter, taken, weakref.ref(t, forget), [False])
         alive = [len(taken)]
 
         def one_gone(_: Any) -> None:
@@ -371,8 +372,9 @@ def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
     what it was made of); the nodes that used them before keep their old versions. A
     write the graph records into the detached tensor itself (`h.mul_(v)`, v needing a
     gradient) leaves them to in_place_recorded.py, which takes them again on its new
-    version, as PyTorch regenerates them (v's gradient through them). The entry stays:
-    a later write into a view is refused as well."""
+    version, as PyTorch regenerates them (v's gradient through them), and the entry goes;
+    refused once they were cut (they cannot follow it, where PyTorch's would). Otherwise
+    the entry stays: a later write into a view is refused as well."""
     alive = [view for view in (ref() for ref in entry[1]) if view is not None]
     grad_on = is_grad_enabled()
     if grad_on and _viewed_in(t, {id(view): True for view in alive}):
@@ -381,9 +383,18 @@ def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
                            f"and PyTorch refuses to write it with gradients on too; write it "
                            f"under `with tg.no_grad():`, or take the view again from the "
                            f"detached tensor and write that")
-    if not (grad_on and entry[2]() is t and any(
+    if grad_on and entry[2]() is t and (t._ctx is not None or any(
             isinstance(x, Tensor) and x._requires_grad for x in operands)):
-        _cut(alive)
+        if entry[3][0] and alive:
+            raise RuntimeError(
+                f"{what}: this tensor (shape {t.shape}) was detached in place (detach_()), "
+                f"and views of it taken before (shape {alive[0].shape}) left the graph at a "
+                f"later write or shape change; PyTorch's would follow this change into them, "
+                f"which they cannot here: take them again from the tensor after this write "
+                f"(r = h[0]), or write it under `with tg.no_grad():`")
+        return False
+    entry[3][0] = entry[3][0] or bool(alive)
+    _cut(alive)
     return True
 
 
