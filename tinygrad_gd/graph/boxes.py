@@ -25,7 +25,7 @@ from .makings import box_results, grad_word, result_lines
 from .nans import _bad_data, _red
 from .products import _Operand, _product, frozen_line
 from .text import _BOX_LINE, _cut, _escape, _font, _pieces, _width
-from .tooltips import unless_reached
+from .tooltips import Cut, unless_reached
 from .walk import _Box
 
 
@@ -66,7 +66,8 @@ def _hidden_numbers(drawing: _Drawing, box: _Box, room: int) -> list[list[str]]:
     title is drawn numbered outside it (an `add result #4` drawn alone: where #1-#3 are).
     Not a title a box gives (`Two result #2`): those drawn are numbered among themselves.
     A line is cut to `room` characters (`#1-#7, #9 and 4 more`, results counted), the
-    box's widest other line or a result line's: interleaved chains leave many runs."""
+    box's widest other line or a result line's: interleaved chains leave many runs; the
+    box's tooltip lists them all (`Cut`)."""
     inside = set(box.tensors)
     outside = {found[0] for j in range(len(drawing.graph.tensors)) if j not in inside
                and drawing.drawn(j) and drawing.box_of_result(j) is None
@@ -76,13 +77,15 @@ def _hidden_numbers(drawing: _Drawing, box: _Box, room: int) -> list[list[str]]:
         found = None if drawing.drawn(i) else drawing.numbered(i)
         if found and found[0] in outside:
             held.setdefault(found[0], []).append(found[1])
-    return [[_runs(f"holds {_escape(title)} ", sorted(numbers), room)]
+    return [Cut([_runs(f"holds {_escape(title)} ", sorted(numbers), room)],
+                whole=_runs(f"holds {_escape(title)} ", sorted(numbers), 10**9))
             for title, numbers in held.items()]
 
 
 def _runs(said: str, numbers: list[int], room: int) -> str:
     """`said` and sorted numbers as runs, `#1-#3, #5`, in `room` characters: as many runs as
-    fit with the count of the numbers left, `#1-#3, #5 and 4 more` (one run at least)."""
+    fit with the count of the numbers left, `#1-#3, #5 and 4 more` (one run at least);
+    all of them where they fit, and with `room` unbounded (a tooltip's line)."""
     runs: list[list[int]] = []
     for k in numbers:
         if runs and k == runs[-1][-1] + 1:
@@ -90,6 +93,8 @@ def _runs(said: str, numbers: list[int], room: int) -> str:
         else:
             runs.append([k])
     written = [f"#{run[0]}" if len(run) == 1 else f"#{run[0]}-#{run[-1]}" for run in runs]
+    if len(said + ", ".join(written)) <= room:  # (all of them fit: no count in their place)
+        return said + ", ".join(written)
     shown, left = 1, len(numbers) - len(runs[0])
     while shown < len(runs):
         left -= len(runs[shown])

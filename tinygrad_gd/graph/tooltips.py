@@ -27,14 +27,24 @@ class Unreached(list):
     layout, and left out of the tooltip, where it would give the gradient away."""
 
 
+class Cut(list):
+    """A label's line cut to the box's width (a box's `holds add result #1, #3 and 4 more`):
+    its tooltip tells it `whole`, so what the label leaves out is somewhere in the picture."""
+
+    def __init__(self, line: list[str], whole: str) -> None:
+        super().__init__(line)
+        self.whole = whole
+
+
 def unless_reached(reached: bool, lines: list[list[str]]) -> list[list[str]]:
     """`lines` as they are where the frame has `reached` them, else each one `Unreached`."""
     return lines if reached else [Unreached(line) for line in lines]
 
 
 def shown(lines: list[list[str]]) -> list[list[str]]:
-    """The lines of a label a tooltip tells: those the frame has reached."""
-    return [line for line in lines if not isinstance(line, Unreached)]
+    """The lines of a label a tooltip tells: those the frame has reached, a `Cut` one whole."""
+    return [[line.whole] if isinstance(line, Cut) else line for line in lines
+            if not isinstance(line, Unreached)]
 
 
 def tooltip(text: str) -> str:
