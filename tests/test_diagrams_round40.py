@@ -4,14 +4,16 @@ rendered SVG.
 - A fold's or module box's `holds add result #1-#7, ...` line grew with interleaved chains
   (148 characters, a box 837 points wide where the widest other node is 324): it is cut
   as other box lines are, `#1-#8, #10-#11 and 34 more`, the results left counted, so that
-  no box grows wider than the widest node without such a line.
+  no box grows wider than the widest node without such a line; a list that fits is
+  written whole, and the box's tooltip lists every number of a cut one.
 - A tensor hook (`register_hook`) that tripled a gradient and was removed before the
   drawing was named nowhere (`w`'s `.grad [12, 24]` read `(accumulated)`): it is named
   `changed by its hook, now removed` on its own leaf and `a hook on h, now removed` below
   a hooked result, as long as `.grad` holds its change (a later backward() adds to it;
   none after `w.grad = None`). A `.grad` the user set after a backward() with a live hook
-  read as the hook's: it reads `(from other backward() calls)`, as a user-set `.grad`
-  does, until a pass with the hook adds into it; clipping it keeps the hook named.
+  read as the hook's: it reads `(set by hand)` until a pass with the hook adds into it;
+  clipping it keeps the hook named, and so does `w.grad += 1` (the same tensor assigned
+  back); a removed one of two changing hooks reads `its hook and one now removed`.
 - A learner's two-layer MLP, `mse_loss(model(x), y)` with x and y unnamed, drew two nodes
   titled `input`, and so the edge into the first layer's weight wrote a bare matrix where
   the second's writes `(.. result grad)ᵀ @ (1: Tanh result) =`: data leaves sharing a
@@ -30,6 +32,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd.graph import boxes
 
 from test_diagrams_round38 import _hookless_session
 from test_factors_round34 import _nodes
@@ -105,6 +108,48 @@ def test_a_holds_line_is_cut_and_no_box_grows_wider_for_it():
     assert total >= adds, total  # (the chains' adds at least)
     listed = sum(_count(line.removeprefix("holds add result ")) for line in lines)
     assert listed == total - _add_results(nodes), (lines, total)
+
+
+def test_a_cut_holds_lines_tooltip_lists_every_number():
+    """The pointer on a box shows its `holds` line whole: every result the cut line counts
+    (`... and 34 more`) is named in the box's tooltip."""
+    loss, _ = _interleaved()
+    svg = tg.draw_graph(loss, mode="backward", max_nodes=30).pipe(format="svg").decode()
+    cut = 0
+    for g in ET.fromstring(svg).iter(_SVG + "g"):
+        if (g.get("class") or "").split()[:1] != ["node"]:
+            continue
+        texts = [(t.text or "").strip() for t in g.iter(_SVG + "text")]
+        tips = [a.get("{http://www.w3.org/1999/xlink}title") or "" for a in g.iter(_SVG + "a")]
+        for line in (line for line in texts if line.startswith("holds add result ")):
+            said = line.removeprefix("holds add result ")
+            whole = list({tip_line.removeprefix("holds add result ") for tip in tips
+                          for tip_line in tip.split("\n") if tip_line.startswith("holds add ")})
+            assert len(whole) == 1 and " more" not in whole[0], (line, tips)
+            assert _count(whole[0]) == _count(said), (line, whole)
+            assert whole[0].startswith(said.partition(" and ")[0]), (line, whole)
+            cut += " more" in said
+    assert cut, svg  # (one line at least is cut: the test reads one)
+
+
+@pytest.mark.parametrize("numbers", [[1, 3, 5, 7], [1, 2, 3, 5, 8, 9], [4]])
+def test_a_holds_list_that_fits_is_written_whole(numbers):
+    """`holds add result #1, #3, #5, #7` (31 characters) in a room of 31 or more: the whole
+    list, not `#1, #3 and 2 more`; one character less: cut, the rest counted."""
+    said = "holds add result "
+    runs, k = [], 0
+    while k < len(numbers):  # (runs by hand: #1-#3 for 1, 2, 3)
+        end = k
+        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
+            end += 1
+        runs.append(f"#{numbers[k]}" if end == k else f"#{numbers[k]}-#{numbers[end]}")
+        k = end + 1
+    whole = said + ", ".join(runs)
+    for room in (len(whole), len(whole) + 1, 10**6):
+        assert boxes._runs(said, numbers, room) == whole
+    if len(runs) > 1:
+        cut = boxes._runs(said, numbers, len(whole) - 1)
+        assert cut != whole and " more" in cut and _count(cut.removeprefix(said)) == len(numbers)
 
 
 def _add_results(nodes: list[tuple[list[str], float]]) -> int:
@@ -187,37 +232,105 @@ def test_a_hook_that_removed_itself_is_named_as_removed(tmp_path):
 
 
 @pytest.mark.torch
+@pytest.mark.parametrize("cleared", [False, True])
 @pytest.mark.parametrize("where", ["leaf", "result"])
-def test_removed_tensor_hooks_leave_torchs_grad(torch64, where):
-    """The `.grad` the drawing names a removed hook for is PyTorch's after the same calls."""
+def test_a_removed_hook_is_named_where_torchs_grad_holds_its_change(tmp_path, torch64, where,
+                                                                    cleared):
+    """The same calls on PyTorch: where torch's `.grad` is no whole number of hookless
+    passes' gradients (d/dw 2w² = 4w), a hook's change is in it and the drawing names the
+    removed hook; where it is one (cleared since), the drawing names none."""
     torch = torch64
     loss, w, handle = _hooked(where)
     t_w = torch.tensor([1.0, 2.0], requires_grad=True)
     t_h = t_w * t_w
     t_handle = (t_w if where == "leaf" else t_h).register_hook(lambda g: g * 3)
     t_loss = (t_h * 2).sum()
-    for ours, theirs in ((loss, t_loss), (handle, t_handle), (loss, t_loss)):
-        if hasattr(ours, "remove"):
-            ours.remove()
-            theirs.remove()
-        else:
-            ours.backward(retain_graph=True)
-            theirs.backward(retain_graph=True)
+    for first in (True, False):
+        loss.backward(retain_graph=True)
+        t_loss.backward(retain_graph=True)
+        if first:
+            handle.remove()
+            t_handle.remove()
+            if cleared:
+                w.grad, t_w.grad = None, None
     np.testing.assert_allclose(w.grad.numpy(), t_w.grad.numpy())
+    passes = (t_w.grad / (4 * t_w.detach())).numpy()  # (16w: 4 passes' worth, 3 + 1)
+    holds_change = not cleared  # (a whole number either way: the history tells, not the ratio)
+    assert np.allclose(passes, 4 if holds_change else 1)
+    said = _w_said(loss, tmp_path, "drawn")
+    assert (_WORDS[where] in said) == holds_change and ("hook" in said) == holds_change, said
 
 
 @pytest.mark.parametrize("where", ["leaf", "result"])
-def test_a_grad_set_by_hand_over_a_live_hooks_change_names_no_hook(tmp_path, where):
+def test_a_grad_set_by_hand_over_a_live_hooks_change_reads_set_by_hand(tmp_path, where):
     loss, w, _ = _hooked(where)
     loss.backward(retain_graph=True)
     assert "hook" in _w_said(loss, tmp_path, "hooked")  # (the hook's change: named)
     w.grad = tg.Tensor([5.0, 5.0])
     for mode in ("backward", "forward"):
         said = _w_said(loss, tmp_path, "set", mode)
-        assert "(from other backward() calls" in said and "hook" not in said, said
+        assert "(set by hand" in said and "hook" not in said, said
     loss.backward(retain_graph=True)  # (the hook's change added into the user's .grad)
     np.testing.assert_allclose(w.grad.numpy(), 5 + 3 * 4 * w.numpy())
-    assert "hook" in _w_said(loss, tmp_path, "added")
+    said = _w_said(loss, tmp_path, "added")
+    assert "hook" in said and "set by hand" not in said, said
+
+
+_SAME_GRAD = {"w.grad += 1": (lambda g: g.__iadd__(1), 1.0, 1.0),
+              "w.grad *= 0.5": (lambda g: g.__imul__(0.5), 0.0, 0.5),
+              "w.grad.add_(1)": (lambda g: g.add_(1), 1.0, 1.0)}
+
+
+@pytest.mark.parametrize("removed", [False, True])
+@pytest.mark.parametrize("change", list(_SAME_GRAD))
+@pytest.mark.parametrize("where", ["leaf", "result"])
+def test_a_grad_changed_in_place_by_hand_still_names_the_hook(tmp_path, where, change,
+                                                              removed):
+    """`w.grad += 1` is Python's in-place add, then `w.grad =` the same tensor: `.grad`
+    still holds the hook's change, and the drawing names the hook (live or removed)."""
+    loss, w, handle = _hooked(where)
+    loss.backward(retain_graph=True)
+    if removed:
+        handle.remove()
+    run, add, scale = _SAME_GRAD[change]
+    before = w.grad
+    w.grad = run(w.grad)  # (what `w.grad += 1` does: the in-place result assigned back)
+    assert w.grad is before
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 4 * w.numpy() * scale + add)
+    said = _w_said(loss, tmp_path, "changed")
+    assert "changed by" in said and ("now removed" in said) == removed, said
+    assert "set by hand" not in said, said
+
+
+@pytest.mark.parametrize("setting", ["w.grad.clone()", "a hand value"])
+@pytest.mark.parametrize("where", ["leaf", "result"])
+def test_a_grad_set_to_a_copy_or_equal_values_reads_set_by_hand(tmp_path, where, setting):
+    """`w.grad = w.grad.clone()` and `w.grad = [12, 24]` (the hook's numbers, typed in)
+    read `(set by hand)`, not `(accumulated)` (false after one pass), hook removed or not."""
+    loss, w, handle = _hooked(where)
+    loss.backward(retain_graph=True)
+    w.grad = w.grad.clone() if setting == "w.grad.clone()" else tg.Tensor([12.0, 24.0])
+    np.testing.assert_allclose(w.grad.numpy(), 3 * 4 * w.numpy())  # (4w tripled)
+    for tag in ("live", "removed"):
+        said = _w_said(loss, tmp_path, tag)
+        assert "(set by hand)" in said and "accumulated" not in said, said
+        handle.remove()
+
+
+def test_two_changing_hooks_one_removed_names_both(tmp_path):
+    """Two hooks on w, each changing its gradient (x3, x2), one removed: `its hook and one
+    now removed`, whichever was removed; both removed: `now removed` only."""
+    for first in (True, False):
+        loss, w, handle = _hooked("leaf")
+        other = w.register_hook(lambda g: g * 2)
+        loss.backward(retain_graph=True)
+        np.testing.assert_allclose(w.grad.numpy(), 6 * 4 * w.numpy())
+        (handle if first else other).remove()
+        said = _w_said(loss, tmp_path, "one")
+        assert "changed by its hook and one now removed" in said, said
+        (other if first else handle).remove()
+        said = _w_said(loss, tmp_path, "both")
+        assert "now removed" in said and "its hook and" not in said, said
 
 
 def test_a_clipped_grad_still_names_the_hook():

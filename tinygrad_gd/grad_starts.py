@@ -8,7 +8,8 @@ hook_changes.py's `keep_sent`), and so is the pass that started the `.grad` (`no
 a change from a pass at or after the start is held (`held_by`). A `.grad` starts again where
 it was set to None (`x.grad = None`, zero_grad()) or zeroed in place
 (zero_grad(set_to_none=False), `x.grad.zero_()`, `fill_(0)`, a write through `.data` that
-leaves zeros only: `zeroed_since`), and where the user set another (`assigned`; the
+leaves zeros only: `zeroed_since`), and where the user set another (`assigned`, read as
+set by hand until a pass adds into it: `set_by_hand`; the
 package's own clipping or conversion of a `.grad` keeps its start, `replace_grad`). That is
 asked where a pass notes a start, which only tensors near a hook do, at drawing time, and
 where `.grad` is set by hand: nothing on the common path.
@@ -29,6 +30,8 @@ from .tracked import writes
 # must not interleave, or one pass's change is lost.
 keeping = threading.Lock()
 _started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
+noted_starts = _started._entries  # (empty: no hook ever ran, a `.grad` set by hand tells nothing)
+_hand_set = ByIdentity()  # tensor -> a reference to the `.grad` the user set (`assigned`)
 _node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
 # leaf with post-accumulate hooks -> (stamp its .grad started at, the write clock after its
 # hooks last ran: a write into .grad later is the user's, a reference to the .grad they left:
@@ -74,12 +77,21 @@ def grad_restarted(tensor: Any) -> None:
     _post_started.discard(tensor)
 
 
-def assigned(tensor: Any) -> None:
-    """The user set `tensor.grad` (`x.grad = ...`): a `.grad` no earlier hook's change is in
-    starts here (in a pass, a post-accumulate-grad hook's: this pass's), where a pass noted
-    a start anywhere (none noted: no hook ever ran, nothing to tell)."""
-    if _started._entries:
-        _started.set(tensor, grad_stamp() or next_stamp())
+def assigned(tensor: Any, grad: Any) -> None:
+    """The user set `tensor.grad` to another tensor, `grad` (`x.grad = ...`; the same one,
+    `x.grad += 1`, or None are no new start: `note_start` tells None): a `.grad` no earlier
+    hook's change is in starts here (in a pass, a post-accumulate-grad hook's: this pass's),
+    and it reads as set by hand until a pass adds into it (`set_by_hand`). Asked where a pass
+    noted a start anywhere (`noted_starts`; none noted: no hook ever ran, nothing to tell)."""
+    _started.set(tensor, grad_stamp() or next_stamp())
+    _hand_set.set(tensor, weakref.ref(grad))
+
+
+def set_by_hand(tensor: Any) -> bool:
+    """Whether `tensor.grad` is the tensor the user set since a hook ran (`assigned`): every
+    pass adds into a new `.grad`, so it is that one until a pass adds into it."""
+    kept = _hand_set.get(tensor) if _hand_set._entries else None
+    return kept is not None and tensor._grad is not None and kept() is tensor._grad
 
 
 def replace_grad(tensor: Any, grad: Any) -> None:

@@ -41,20 +41,23 @@ class Sent(NamedTuple):
     # the last pass adding into .grad in which one did (`grad_stamp`; 0: none): a `.grad`
     # started later, after `x.grad = None`, holds no change of theirs (`changed_into`)
     changed_at: int = 0
+    changers: frozenset = frozenset()  # the keys of the hooks that did in that pass
 
 
-def keep_sent(tensor: Any, grad: Any, changed: bool, live: bool) -> None:
+def keep_sent(tensor: Any, grad: Any, changers: frozenset, live: bool) -> None:
     """What `tensor`'s hooks sent on in the running pass kept (none: a pass no backward()
-    runs, the step page's); where they are all removed now (`live` False: one removed
-    itself in its run), kept as a removed hook's change (`keep_removed`)."""
+    runs, the step page's), and which of them (`changers`, their keys) sent on other numbers
+    than they got; where they are all removed now (`live` False: one removed itself in its
+    run), kept as a removed hook's change (`keep_removed`)."""
     running = running_pass()
     if running is not None:
-        stamp, array = grad_stamp() if changed else 0, np.array(getattr(grad, "_data", grad))
+        stamp, array = grad_stamp() if changers else 0, np.array(getattr(grad, "_data", grad))
         with keeping:
             earlier = _sent.get(tensor)
-            _sent.set(tensor, Sent(array, changed or earlier is not None and earlier.changed,
-                                   weakref.ref(running.output),
-                                   stamp or earlier is not None and earlier.changed_at or 0))
+            _sent.set(tensor, Sent(array, bool(changers) or earlier is not None
+                                   and earlier.changed, weakref.ref(running.output),
+                                   stamp or earlier is not None and earlier.changed_at or 0,
+                                   changers if stamp or earlier is None else earlier.changers))
     if not live:
         keep_removed(tensor)
 
@@ -76,12 +79,15 @@ def move_sent(tensor: Any, before: Any) -> None:
             kept.set(before, sent)
 
 
-def keep_removed(tensor: Any) -> None:
+def keep_removed(tensor: Any, key: int | None = None) -> None:
     """The last hook of `tensor` was removed: what its hooks sent is no longer kept as
-    theirs; the pass in which they last changed numbers is, as a removed hook's change."""
+    theirs; the pass in which they last changed numbers is, as a removed hook's change.
+    One of several removed (`key`, its key): kept so where it was one that changed them
+    (`its hook and one now removed`), what the others sent kept."""
     sent = _sent.get(tensor)
-    _sent.discard(tensor)
-    if sent is not None and sent.changed_at:
+    if key is None:
+        _sent.discard(tensor)
+    if sent is not None and sent.changed_at and (key is None or key in sent.changers):
         _removed.set(tensor, sent.changed_at)
 
 
@@ -91,13 +97,13 @@ def kept_removed() -> bool:
 
 
 def removed_change(tensor: Any) -> int:
-    """The stamp of the last pass in which the hooks of `tensor`, all removed since, changed
-    numbers (`grad_stamp`); 0 where none did or one is on it still."""
+    """The stamp of the last pass in which a hook of `tensor` removed since changed numbers
+    (`grad_stamp`; all of them, or one of several); 0 where none did."""
     return _removed.get(tensor, 0) if _removed._entries else 0
 
 
 def removed_changed_into(tensor: Any, holder: Any) -> bool:
-    """Whether the hooks of `tensor`, all removed since, changed numbers in a pass whose
+    """Whether a hook of `tensor` removed since changed numbers in a pass whose
     gradient `holder`'s `.grad` holds (hooks.py's `changed_into`, for hooks now gone)."""
     stamp = removed_change(tensor)
     return stamp > 0 and held_by(stamp, holder)

@@ -83,14 +83,15 @@ class GradientHooks(engine.Extension):
                 or hook_changes.kept_removed()):  # (no `_hooked_somewhere` call per tensor)
             _switch_off_unless_needed()  # every one that had a hook is gone
             return grad
-        own, changed = _hooks._entries and _hooks.get(tensor), False
+        own, changers = _hooks._entries and _hooks.get(tensor), set()
         hooked = bool(own)  # (a hook may remove itself: its change is kept as a removed one's)
-        for hook in list(own.values()) if own else ():
+        for key, hook in list(own.items()) if own else ():
             got = np.array(getattr(grad, "_data", grad))  # (a hook may change it in place)
             grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
-            changed = changed or _users(tensor, hook) and differs(got, grad)
-        if hooked and (changed or tensor._ctx is not None):  # (a leaf's: kept where changed)
-            keep_sent(tensor, grad, changed, live=bool(own))
+            if _users(tensor, hook) and differs(got, grad):
+                changers.add(key)
+        if hooked and (changers or tensor._ctx is not None):  # (a leaf's: kept where changed)
+            keep_sent(tensor, grad, frozenset(changers), live=bool(own))
         if (tensor._ctx is None or retained._entries and retains(tensor)) \
                 and (stamp := grad_stamp()):
             note_start(tensor, stamp)  # (the .grad this pass adds into starts here, or earlier)
@@ -255,6 +256,8 @@ def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandl
                     hook_changes.keep_removed(tensor)
                 elif kept is _post_accumulate:  # (its change may outlive it in .grad)
                     _note_removed_change(tensor)
+            elif tensor is not None and kept is _hooks and hooks:  # (one of several: its
+                hook_changes.keep_removed(tensor, key)  # change kept, the others' sent kept)
     return RemovableHandle(remove, key)
 
 

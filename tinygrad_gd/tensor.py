@@ -334,8 +334,9 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"grad: a gradient of shape {grad.shape} for a tensor of shape "
                                  f"{self.shape}; assign one of the tensor's shape, or None")
+            if grad_starts.noted_starts and grad is not self._grad:  # (`w.grad += 1`: the same)
+                grad_starts.assigned(self, grad)  # (no hook's change is in a .grad set by hand)
         self._grad, self._grad_at = grad, writes[0]
-        grad_starts.assigned(self)  # (no hook's change is in a .grad set by hand)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Ask (or stop asking) for this leaf's gradient; returns self (a no-op on a result)."""

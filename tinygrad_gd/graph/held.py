@@ -6,7 +6,8 @@ tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) 
 this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed", or a hook
 of the user's on the tensor (a post-accumulate-grad hook removed since whose change `.grad`
 holds: `its hook, now removed`, `hooks.removed_post_changes`, beside one on it `its hook and
-one now removed`; a `.grad` the user set since holds none; a tensor hook removed since,
+one now removed`; a `.grad` the user set since a hook ran reads `set by hand`, grad_starts.py's
+`set_by_hand`, until a pass adds into it; a tensor hook removed since,
 hook_changes.py's `removed_changed_into`, alike, or `a hook on h, now removed`). Where a
 hook the drawing does not run changed the gradient on its way (`hooked_upstream`: a hook on
 a later tensor or node, a module's backward hooks), that hook is named as drawn, its name
@@ -34,7 +35,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import hook_changes, hooks
+from .. import grad_starts, hook_changes, hooks
 from ..scope import owners_of
 from .calls import _module_title
 from .text import _BOX_LINE, _NAME_LIMIT, _cut, _escape, _font, _grad_origin, _value, _width
@@ -105,7 +106,8 @@ def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
     if mask is not None and np.shape(held) == np.shape(passed):
         origin = _grad_origin(held, np.where(mask, 0, passed)) or "its frozen entries zeroed"
     if origin not in ("zeroed", "its frozen entries zeroed"):  # (told by a hook's change)
-        origin = _hooked_words(drawing, i) or origin
+        origin = "set by hand" if grad_starts.set_by_hand(tensor) \
+            else _hooked_words(drawing, i) or origin
     return held, passed, origin
 
 
