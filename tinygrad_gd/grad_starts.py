@@ -81,10 +81,13 @@ def assigned(tensor: Any, grad: Any) -> None:
     """The user set `tensor.grad` to another tensor, `grad` (`x.grad = ...`; the same one,
     `x.grad += 1`, or None are no new start: `note_start` tells None): a `.grad` no earlier
     hook's change is in starts here (in a pass, a post-accumulate-grad hook's: this pass's),
-    and it reads as set by hand until a pass adds into it (`set_by_hand`). Asked where a pass
+    and, set outside a pass, it reads as set by hand until a pass adds into it
+    (`set_by_hand`). Asked where a pass
     noted a start anywhere (`noted_starts`; none noted: no hook ever ran, nothing to tell)."""
-    _started.set(tensor, grad_stamp() or next_stamp())
-    _hand_set.set(tensor, weakref.ref(grad))
+    stamp = grad_stamp()
+    _started.set(tensor, stamp or next_stamp())
+    if not stamp:  # (in a pass: a post-accumulate-grad hook's, named as the hook's)
+        _hand_set.set(tensor, weakref.ref(grad))
 
 
 def set_by_hand(tensor: Any) -> bool:
@@ -146,6 +149,20 @@ def keep_post_change(leaf: Any, start: int, added: Any, touched: frozenset = fro
             before = last[1] if last is not None and last[0] >= start else frozenset()
             _post_changed.set(leaf, (grad_stamp() or next_stamp(), before | touched))
     _post_started.set(leaf, (start, writes[0], None if now is None else weakref.ref(now)))
+
+
+def keep_removed_change(leaf: Any, stamp: int, keys: frozenset) -> None:
+    """`leaf`'s tensor hooks `keys`, removed, changed its gradient in the pass stamped
+    `stamp`: kept as a removed post-accumulate-grad hook's change is (`post_changers` names
+    them while the `.grad` they left, from where it started, `note_start`'s, goes on)."""
+    with keeping:
+        last = _post_changed.get(leaf)
+        _post_changed.set(leaf, (stamp, keys) if last is None
+                          else (max(stamp, last[0]), last[1] | keys))
+        if _post_started.get(leaf) is None:
+            grad = leaf._grad
+            _post_started.set(leaf, (_started.get(leaf, stamp), getattr(leaf, "_grad_at", 0),
+                                     None if grad is None else weakref.ref(grad)))
 
 
 def post_changers(leaf: Any) -> frozenset:

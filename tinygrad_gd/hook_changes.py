@@ -5,14 +5,14 @@ sent on in the last pass that ran them (`keep_sent`, `sent_on`: a `Sent` per hoo
 with no reference to the pass's graph) and whether that was other numbers than they got,
 stamped with the pass (backward_passes.py's `grad_stamp`), so that a diagram names a hook as
 the cause of a `.grad` only where that `.grad` holds its change (grad_starts.py's
-`held_by`). Where the last hook of a tensor is removed (`handle.remove()`, or in its own
-run) after it changed numbers, the pass it last did so in is kept (`keep_removed`,
+`held_by`). Where a hook of a result is removed (`handle.remove()`, or in its own run)
+after it changed numbers, the pass it last did so in is kept (`keep_removed`,
 `removed_change`, `removed_changed_into`): a `.grad` it tripled, drawn after the removal,
 would otherwise read as accumulated. While one is kept the extension stays on
 (`kept_removed`), so that passes note where `.grad` starts and a `.grad` cleared since holds
-no change of it; a leaf's is dropped once its `.grad` starts after the change
-(`drop_restarted`), a result's with the result. Nothing is kept where no hook was ever
-registered: nothing on the common path.
+no change of it; it is dropped with the result. A leaf's is kept as a removed
+post-accumulate-grad hook's change is (hooks.py's `_keep_removed`), with no extension on.
+Nothing is kept where no hook was ever registered: nothing on the common path.
 """
 from __future__ import annotations
 
@@ -44,11 +44,10 @@ class Sent(NamedTuple):
     changers: frozenset = frozenset()  # the keys of the hooks that did in that pass
 
 
-def keep_sent(tensor: Any, grad: Any, changers: frozenset, live: bool) -> None:
+def keep_sent(tensor: Any, grad: Any, changers: frozenset) -> None:
     """What `tensor`'s hooks sent on in the running pass kept (none: a pass no backward()
     runs, the step page's), and which of them (`changers`, their keys) sent on other numbers
-    than they got; where they are all removed now (`live` False: one removed itself in its
-    run), kept as a removed hook's change (`keep_removed`)."""
+    than they got."""
     running = running_pass()
     if running is not None:
         stamp, array = grad_stamp() if changers else 0, np.array(getattr(grad, "_data", grad))
@@ -58,8 +57,6 @@ def keep_sent(tensor: Any, grad: Any, changers: frozenset, live: bool) -> None:
                                    and earlier.changed, weakref.ref(running.output),
                                    stamp or earlier is not None and earlier.changed_at or 0,
                                    changers if stamp or earlier is None else earlier.changers))
-    if not live:
-        keep_removed(tensor)
 
 
 def sent_on(tensor: Any) -> Sent | None:
@@ -79,15 +76,16 @@ def move_sent(tensor: Any, before: Any) -> None:
             kept.set(before, sent)
 
 
-def keep_removed(tensor: Any, key: int | None = None) -> None:
-    """The last hook of `tensor` was removed: what its hooks sent is no longer kept as
-    theirs; the pass in which they last changed numbers is, as a removed hook's change.
-    One of several removed (`key`, its key): kept so where it was one that changed them
-    (`its hook and one now removed`), what the others sent kept."""
+def keep_removed(tensor: Any, key: int | None = None, keep: bool = True) -> None:
+    """The last hook of the result `tensor` was removed: what its hooks sent is no longer
+    kept as theirs; the pass in which they last changed numbers is, as a removed hook's
+    change (not `keep`: a leaf's, kept by hooks.py's `_keep_removed`). One of several
+    removed (`key`, its key): kept so where it was one that changed them (`its hook and one
+    now removed`), what the others sent kept."""
     sent = _sent.get(tensor)
     if key is None:
         _sent.discard(tensor)
-    if sent is not None and sent.changed_at and (key is None or key in sent.changers):
+    if keep and sent is not None and sent.changed_at and (key is None or key in sent.changers):
         _removed.set(tensor, sent.changed_at)
 
 
@@ -108,10 +106,3 @@ def removed_changed_into(tensor: Any, holder: Any) -> bool:
     stamp = removed_change(tensor)
     return stamp > 0 and held_by(stamp, holder)
 
-
-def drop_restarted(leaf: Any) -> None:
-    """`leaf`'s `.grad` starts after its removed hooks' change (set to None or zeroed since):
-    the change is in no `.grad`, and is dropped (a result's reached its inputs': kept)."""
-    stamp = _removed.get(leaf)
-    if stamp is not None and leaf._ctx is None and not held_by(stamp, leaf):
-        _removed.discard(leaf)

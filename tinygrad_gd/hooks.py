@@ -91,11 +91,12 @@ class GradientHooks(engine.Extension):
             if _users(tensor, hook) and differs(got, grad):
                 changers.add(key)
         if hooked and (changers or tensor._ctx is not None):  # (a leaf's: kept where changed)
-            keep_sent(tensor, grad, frozenset(changers), live=bool(own))
+            keep_sent(tensor, grad, frozenset(changers))
+            if not own:  # (the last removed itself in its run: kept as a removed hook's)
+                _keep_removed(tensor)
         if (tensor._ctx is None or retained._entries and retains(tensor)) \
                 and (stamp := grad_stamp()):
             note_start(tensor, stamp)  # (the .grad this pass adds into starts here, or earlier)
-            hook_changes.drop_restarted(tensor)  # (a removed hook's change it no longer holds)
         before = grad
         for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()) \
                 if _node_hooks._entries else ():
@@ -253,11 +254,11 @@ def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandl
             if tensor is not None and not hooks and kept.get(tensor) is hooks:
                 kept.discard(tensor)
                 if kept is _hooks:  # (what they sent: kept where it changed numbers)
-                    hook_changes.keep_removed(tensor)
+                    _keep_removed(tensor)
                 elif kept is _post_accumulate:  # (its change may outlive it in .grad)
                     _note_removed_change(tensor)
             elif tensor is not None and kept is _hooks and hooks:  # (one of several: its
-                hook_changes.keep_removed(tensor, key)  # change kept, the others' sent kept)
+                _keep_removed(tensor, key)  # change kept, the others' sent kept)
     return RemovableHandle(remove, key)
 
 
@@ -317,6 +318,24 @@ def _accumulated(tensor: Any, grad: Any) -> None:
             grad_starts.keep_post_change(tensor, start, added, touched)
             if not _post_accumulate.get(tensor):  # (none on it now: one may have removed itself)
                 _note_removed_change(tensor)
+
+
+def _keep_removed(tensor: Any, key: int | None = None) -> None:
+    """A tensor hook of `tensor` removed (`key`; None: its last): what it changed kept as a
+    removed hook's change. A result's in hook_changes.py (`keep_removed`, the extension on
+    while it lives); a leaf's as a removed post-accumulate-grad hook's is (`_post_removed`,
+    grad_starts.py's `keep_removed_change`): the passes adding into its `.grad` tell whether
+    it still holds it (`_accumulated`), so no extension stays on for a leaf never used again."""
+    if tensor._ctx is not None:
+        hook_changes.keep_removed(tensor, key)
+        return
+    sent = sent_on(tensor)
+    if key is None:
+        hook_changes.keep_removed(tensor, key, keep=False)  # (what they sent: no longer theirs)
+    if sent is not None and sent.changed_at and (key is None or key in sent.changers):
+        grad_starts.keep_removed_change(tensor, sent.changed_at,
+                                        sent.changers if key is None else frozenset((key,)))
+        _post_removed.set(tensor, True)
 
 
 def _post_hooks_run(leaf: Any, added: Any, hooked: dict) -> frozenset:
