@@ -296,8 +296,9 @@ def test_a_live_hook_and_a_removed_one_are_both_named(tmp_path):
 @pytest.mark.parametrize("removed", [True, False])
 def test_a_grad_the_user_set_is_not_the_hooks(tmp_path, removed):
     """`w.grad = [5, 5]` after a tripling hook's pass: the hook's change is not in it, live
-    or removed; it reads as a `.grad` set by hand with no hook ever does, `(from other
-    backward() calls)`, and so after another pass adds 2w to it (a removed hook)."""
+    or removed; it reads `(set by hand)`, as a `.grad` set by hand with no hook ever does
+    (the fortieth round's words), and `(from other backward() calls)` after another pass adds
+    2w to it (a removed hook)."""
     _hookless_session()
     w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
     handle = w.register_post_accumulate_grad_hook(lambda p: setattr(p, "grad", p.grad * 3))
@@ -308,7 +309,7 @@ def test_a_grad_the_user_set_is_not_the_hooks(tmp_path, removed):
     w.grad = tg.Tensor([5.0, 5.0])
     for mode in ("backward", "forward"):
         said = _said(loss, tmp_path, mode, mode)  # (the forward view's adds this output's)
-        assert "(from other backward() calls" in said and "hook" not in said, said
+        assert "(set by hand" in said and "hook" not in said, said
     if removed:
         loss.backward(retain_graph=True)
         np.testing.assert_allclose(w.grad.numpy(), 5 + 2 * w.numpy())

@@ -317,6 +317,26 @@ def test_a_grad_set_to_a_copy_or_equal_values_reads_set_by_hand(tmp_path, where,
         handle.remove()
 
 
+@pytest.mark.parametrize("hook_ran_before", [False, True])
+def test_a_grad_set_by_hand_reads_so_whatever_ran_before(tmp_path, hook_ran_before):
+    """The words for `w.grad = [5, 5]` depend on w only: `(set by hand)` in a session where
+    no hook ran (a fresh notebook) and where an unrelated tensor's hook ran first."""
+    _hookless_session()
+    if hook_ran_before:
+        other = tg.Tensor([1.0, 2.0], requires_grad=True)
+        other.register_hook(lambda g: g * 3)
+        (other * other).sum().backward()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    w.grad = tg.Tensor([5.0, 5.0])
+    said = _w_said(loss, tmp_path, "hand")
+    assert "(set by hand)" in said and "hook" not in said, said
+    loss.backward(retain_graph=True)  # (a pass adds 2w into it: no longer as set)
+    np.testing.assert_allclose(w.grad.numpy(), 5 + 2 * w.numpy())
+    assert "set by hand" not in _w_said(loss, tmp_path, "added"), said
+
+
 def test_two_changing_hooks_one_removed_names_both(tmp_path):
     """Two hooks on w, each changing its gradient (x3, x2), one removed: `its hook and one
     now removed`, whichever was removed; both removed: `now removed` only."""

@@ -30,7 +30,6 @@ from .tracked import writes
 # must not interleave, or one pass's change is lost.
 keeping = threading.Lock()
 _started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
-noted_starts = _started._entries  # (empty: no hook ever ran, a `.grad` set by hand tells nothing)
 _hand_set = ByIdentity()  # tensor -> a reference to the `.grad` the user set (`assigned`)
 _node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
 # leaf with post-accumulate hooks -> (stamp its .grad started at, the write clock after its
@@ -82,16 +81,18 @@ def assigned(tensor: Any, grad: Any) -> None:
     `x.grad += 1`, or None are no new start: `note_start` tells None): a `.grad` no earlier
     hook's change is in starts here (in a pass, a post-accumulate-grad hook's: this pass's),
     and, set outside a pass, it reads as set by hand until a pass adds into it
-    (`set_by_hand`). Asked where a pass
-    noted a start anywhere (`noted_starts`; none noted: no hook ever ran, nothing to tell)."""
+    (`set_by_hand`), whatever ran before (the words depend on this tensor only). Its start
+    is noted where a pass noted one anywhere (none noted: no hook ever ran, no hook's
+    change to tell apart from it)."""
     stamp = grad_stamp()
-    _started.set(tensor, stamp or next_stamp())
+    if _started._entries:
+        _started.set(tensor, stamp or next_stamp())
     if not stamp:  # (in a pass: a post-accumulate-grad hook's, named as the hook's)
         _hand_set.set(tensor, weakref.ref(grad))
 
 
 def set_by_hand(tensor: Any) -> bool:
-    """Whether `tensor.grad` is the tensor the user set since a hook ran (`assigned`): every
+    """Whether `tensor.grad` is the tensor the user set (`assigned`): every
     pass adds into a new `.grad`, so it is that one until a pass adds into it."""
     kept = _hand_set.get(tensor) if _hand_set._entries else None
     return kept is not None and tensor._grad is not None and kept() is tensor._grad

@@ -334,7 +334,7 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"grad: a gradient of shape {grad.shape} for a tensor of shape "
                                  f"{self.shape}; assign one of the tensor's shape, or None")
-            if grad_starts.noted_starts and grad is not self._grad:  # (`w.grad += 1`: the same)
+            if grad is not self._grad:  # (`w.grad += 1` assigns the same: no new start)
                 grad_starts.assigned(self, grad)  # (no hook's change is in a .grad set by hand)
         self._grad, self._grad_at = grad, writes[0]
 
