@@ -206,7 +206,7 @@ def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Te
     input's values and a mask all True (train=None: as True, torch's)."""
     where = "native_dropout"
     input = _as_tensor(where, input)
-    _check_probability(where, p)
+    p = _check_probability(where, p)
     if train is not None and not check_flag(where, "train", train):
         return input * 1, Tensor.from_op(np.ones(input.shape, bool), None)
     scale = _dropout_mask(where, input.shape, p, None, input.dtype, "native_dropout mask")

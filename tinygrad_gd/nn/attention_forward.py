@@ -257,7 +257,7 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
     need_weights = check_flag(where, "need_weights", need_weights)
     average = check_flag(where, "average_attn_weights", average_attn_weights)
     is_causal = check_flag(where, "is_causal", is_causal)
-    _check_probability(where, dropout_p, "an attention weight", "dropout_p")
+    dropout_p = _check_probability(where, dropout_p, "an attention weight", "dropout_p")
     batched = query.ndim == 3
     if not batch_first:  # to (N, length, features); batch_first's are, and are the user's own
         query, key, value = _rearranged((query, key, value), (lambda t: t.swapaxes(0, 1))

@@ -297,6 +297,7 @@ class Dropout(Module):
     function = staticmethod(F.dropout)  # (Dropout1d's and Dropout2d's: their own)
     zeroed = "an entry"  # (what p is the probability of zeroing: Dropout1d's, a channel)
     writes_in_place = True  # (PyTorch's AlphaDropout layers keep inplace= but never use it)
+    _positional_tensors = 1  # (p, a 0-d tensor as PyTorch's: nn.Dropout(torch.tensor(0.5)))
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:

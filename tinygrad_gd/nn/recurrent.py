@@ -281,6 +281,9 @@ class RNNBase(_UniformStart):
         self.batch_first = check_flag(where, "batch_first", batch_first)
         self.bidirectional = check_flag(where, "bidirectional", bidirectional)
         self.proj_size = _proj_size(where, proj_size, self.hidden_size)
+        if isinstance(dropout, Tensor):  # (PyTorch's RNN layers refuse one, unlike Dropout)
+            raise ValueError(f"{where}: dropout must be a number in [0, 1], not a tensor (as "
+                             f"PyTorch's {where}); give dropout=t.item()")
         _check_probability(where, dropout, "an entry", "dropout")
         if dropout and self.num_layers == 1:  # (PyTorch's warning, naming the layer)
             warnings.warn(f"{where}: dropout option adds dropout after all but last recurrent "

@@ -178,7 +178,7 @@ def _sequence(where: str, step: Callable, gates: int, args: tuple, data_form: bo
         check_flag(where, name, flag) for name, flag in (
             ("has_biases", has_biases), ("train", train), ("bidirectional", bidirectional),
             ("batch_first", batch_first)))
-    _check_probability(where, dropout, "an entry", "dropout")
+    dropout = _check_probability(where, dropout, "an entry", "dropout")
     directions = 2 if bidirectional else 1
     count = num_layers * directions
     proj = len(parts) == 2 and parts[0].shape[-1:] != parts[1].shape[-1:]

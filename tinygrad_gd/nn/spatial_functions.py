@@ -45,7 +45,7 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
     one draw per channel, `shapes` the input ranks taken ({rank: what it means}), the
     rank `unbatched` without a batch axis; `inplace`: written into the input, returned."""
     input = _as_tensor(where, input)
-    _check_probability(where, p, "a channel")
+    p = _check_probability(where, p, "a channel")
     training = check_flag(where, "training", training)
     inplace = check_flag(where, "inplace", inplace)
     if input.ndim not in shapes:

@@ -61,6 +61,8 @@ class MultiheadAttention(Module):
     generator.
     """
 
+    _positional_tensors = 1  # (dropout, a 0-d tensor as PyTorch's)
+
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
                  bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False,
                  kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
@@ -179,6 +181,8 @@ class TransformerEncoderLayer(Module):
     (PyTorch's default), 'gelu' or a function. Sub-modules self_attn, linear1, dropout,
     linear2, norm1, norm2, dropout1, dropout2 under PyTorch's names; `seed` or
     `generator` makes their draw repeatable."""
+
+    _positional_tensors = 1  # (dropout, a 0-d tensor as PyTorch's)
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation: Any = F.relu, layer_norm_eps: float = 1e-5,

@@ -61,6 +61,8 @@ class TransformerDecoderLayer(Module):
     `seed` or `generator` makes their draw repeatable.
     """
 
+    _positional_tensors = 1  # (dropout, a 0-d tensor as PyTorch's)
+
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
                  dropout: float = 0.1, activation: Any = F.relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
@@ -205,6 +207,8 @@ class Transformer(Module):
     `seed` or `generator` makes the draw repeatable. `generate_square_subsequent_mask(sz)`
     gives the causal mask for tgt_mask.
     """
+
+    _positional_tensors = 1  # (dropout, a 0-d tensor as PyTorch's)
 
     def __init__(self, d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6,
                  num_decoder_layers: int = 6, dim_feedforward: int = 2048,

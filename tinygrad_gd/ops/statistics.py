@@ -103,7 +103,9 @@ class Var(Function, methods=("var",), functions=("var",)):
                 raise TypeError(f"{cls.name}: unbiased given twice, as the second argument "
                                 f"and by keyword; give it once")
             axis, unbiased = None, axis
-        torch_style = any(v is not None for v in (dim, keepdim, correction, unbiased))
+        # (a tensor as the dim is PyTorch's spelling only: its correction of 1 by default)
+        torch_style = isinstance(axis, Tensor) or any(
+            v is not None for v in (dim, keepdim, correction, unbiased))
         if unbiased is not None:
             if correction is not None:
                 raise TypeError(f"{cls.name}: give correction= or unbiased=, not both")
