@@ -228,7 +228,8 @@ def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
     'fro' for matrices."""
     A = _floating(A, dtype)  # noqa: N806
     keepdim = check_flag("norm", "keepdim", keepdim)
-    axes = check_axis("norm", dim, A.ndim)  # (an int too: refused as norm's, a bool too)
+    # (an int too: refused as norm's, a bool too; a 0-d tensor's read as its int)
+    axes = dim = check_axis("norm", dim, A.ndim)
     if dim is not None and not isinstance(axes, int):
         if len(axes) not in (1, 2):
             raise ValueError(f"norm: dim must be one axis or two (a vector or a matrix norm), "

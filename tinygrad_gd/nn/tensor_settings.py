@@ -2,10 +2,11 @@
 
 PyTorch reads `ignore_index=torch.tensor(2)` (cross_entropy, nll_loss and their modules),
 `padding_idx=torch.tensor(2)` (embedding, Embedding) as the int 2 and dropout's
-`p=torch.tensor(0.5)` as the float 0.5; here too. What PyTorch refuses there is refused
-in one line: a float or bool tensor for an int (torch: "must be int, not Tensor", or an
-internal assert for a bool one), a tensor of more than 0 axes or one that requires grad for
-p. Only a value that is a tensor comes here: the settings' checks test their plain ints
+`p=torch.tensor(0.5)` as the float 0.5; here too (an int setting from an integer tensor of
+one entry of any shape, `torch.tensor([2])`, as PyTorch's). What PyTorch refuses there is
+refused in one line: a float or bool tensor for an int (torch: "must be int, not Tensor", or
+an internal assert for a bool one), a tensor of more than 0 axes or one that requires grad
+for p. Only a value that is a tensor comes here: the settings' checks test their plain ints
 and floats first, so such a call pays nothing for it.
 """
 from __future__ import annotations
@@ -19,10 +20,13 @@ __all__ = ["held_int", "held_float"]
 
 
 def held_int(where: str, name: str, value: Any) -> Any:
-    """`value`, an int setting (`name`), as the int a 0-d integer tensor holds; any
-    other tensor refused in one line; anything else as it is, for the setting's check."""
+    """`value`, an int setting (`name`), as the int an integer tensor of one entry holds
+    (0-d, or `tensor([2])`, as PyTorch's int argument reads it); any other tensor refused
+    in one line; anything else as it is, for the setting's check."""
     if not isinstance(value, Tensor):
         return value
+    if value.size == 1 and value.dtype.kind in "iu":
+        return int(value._data.item())
     return tensor_int(where, name, value, "an int")
 
 

@@ -36,10 +36,20 @@ def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_va
     return torch_value
 
 
-# the reductions whose dim is an int list in PyTorch (int[1]): its parser takes a 0-d bool
-# tensor there as the int 0 or 1, where a dim of one int (argmax, cumsum, prod) refuses it
+# the ops whose dim is an int list in PyTorch (int[1]): its parser takes a 0-d bool tensor
+# there, alone or in the tuple, as the int 0 or 1, where a dim of one int (argmax, cumsum,
+# prod) refuses it
 _INT_LIST_DIMS = frozenset(("sum", "mean", "amax", "amin", "nansum", "nanmean", "var", "std",
-                            "var_mean", "std_mean", "logsumexp"))
+                            "var_mean", "std_mean", "logsumexp", "vector_norm", "norm",
+                            "matrix_norm", "flip"))
+
+
+def _axis_int(op: str, axis: Tensor, what: str) -> Any:
+    """A 0-d tensor given as an axis, as its int (a bool one too where `op`'s dim is
+    PyTorch's int list); any other refused in one line."""
+    if axis.ndim == 0 and axis.dtype == np.bool_ and op in _INT_LIST_DIMS:
+        axis = axis.long()  # (torch's int[] dim reads a 0-d bool tensor as 0 or 1)
+    return tensor_int(op, "axis", axis, what)
 
 
 def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
@@ -52,9 +62,7 @@ def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
     n = 1 if scalar else ndim
     single = isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
     if not single and isinstance(axis, Tensor):  # (no tensor's entries read as axes)
-        if axis.ndim == 0 and axis.dtype == np.bool_ and op in _INT_LIST_DIMS:
-            axis = axis.long()  # (torch's int[] dim reads a 0-d bool tensor as 0 or 1)
-        axis, single = tensor_int(op, "axis", axis, "an int, a tuple of ints or None"), True
+        axis, single = _axis_int(op, axis, "an int, a tuple of ints or None"), True
     try:
         axes = (axis,) if single else tuple(axis)
     except TypeError:
@@ -63,7 +71,7 @@ def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             if isinstance(a, Tensor):  # (a 0-d integer one among the axes: its int)
-                return check_axis(op, tuple(tensor_int(op, "axis", t, "an int") if isinstance(
+                return check_axis(op, tuple(_axis_int(op, t, "an int") if isinstance(
                     t, Tensor) else t for t in axes), ndim, scalar_axis)
             raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
                             f"{type(a).__name__} {a!r}")

@@ -105,7 +105,8 @@ class Var(Function, methods=("var",), functions=("var",)):
             axis, unbiased = None, axis
         # (a tensor as the dim is PyTorch's spelling only: its correction of 1 by default)
         torch_style = isinstance(axis, Tensor) or any(
-            v is not None for v in (dim, keepdim, correction, unbiased))
+            v is not None for v in (dim, keepdim, correction, unbiased)) or isinstance(
+            axis, (tuple, list)) and any(isinstance(a, Tensor) for a in axis)
         if unbiased is not None:
             if correction is not None:
                 raise TypeError(f"{cls.name}: give correction= or unbiased=, not both")
