@@ -10,12 +10,15 @@ first argument otherwise (`tg.cat(input=...)`: torch's `tensors=`). NumPy's name
 working; both given is one clear error. An op's `tg.` function takes torch's `input=` for
 its first argument by the same table (its first slot), in the same pass over the keywords;
 `torch_named` names a missing argument by torch's name (`tg.tensordot(m, dims=1)`: 'b').
-tg.linalg's functions take torch's run-time names from `LINALG_KEYWORDS`. The ops' methods
+tg.linalg's functions take torch's run-time names from `LINALG_KEYWORDS`, and each of them
+says a call it cannot bind as an op's call is said ("lstsq: missing ... 'b' (PyTorch's
+name); give b= ..."), as do the wrapped functions of `tg.`. The ops' methods
 and functions read the table in op_errors.py's `calling`, where a call without keywords
 pays nothing for it; the functions and methods written by hand that the table names are
 replaced by a wrapper from `give_torch_keywords` (which __init__.py calls once every
-namespace is built), which costs each call one Python call more. `replaced` installs such a wrapper where the wrapped function was, found there
-by pickle (out_keyword.py's `out=` wrappers too).
+namespace is built), which costs each call one Python call more. `replaced` installs such a
+wrapper where the wrapped function was, found there by pickle (out_keyword.py's `out=`
+wrappers too).
 """
 from __future__ import annotations
 
@@ -203,14 +206,34 @@ def _by_position(name: str, keyword: str, slot: Slot, kwargs: dict) -> Any:
 
 
 def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callable:
-    """`function` taking torch's keywords of `slots` too."""
+    """`function` taking torch's keywords of `slots` too (none: tg.linalg's others), a
+    call it cannot bind said as an op's is ("lstsq: missing ... 'b' (PyTorch's name)")."""
     @functools.wraps(function)
     def accepting(*args: Any, **kwargs: Any) -> Any:
-        if kwargs:
+        if kwargs and slots:
             args, kwargs = positioned(name, slots, args, kwargs)
-        return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except TypeError as err:
+            try:  # (through an out= wrapper's *args too: the signature it wraps)
+                inspect.signature(function).bind(*args, **kwargs)
+            except TypeError:
+                raise _unbindable(err, name, slots) from None
+            raise  # (raised inside the function: not its arguments' binding)
     accepting.torch_keywords = slots
     return accepting
+
+
+def _unbindable(err: TypeError, name: str, slots: tuple[Slot, ...]) -> TypeError:
+    """Python's "f() missing 1 required positional argument: 'B'" (or "takes 2 positional
+    arguments", an unexpected keyword) said of `name` as an op's call is said
+    (op_errors.argument_error's words), a missing one by torch's name (`slots`)."""
+    text = str(err)
+    if "() " not in text:
+        return err
+    restated = TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its "
+                         f"arguments")
+    return torch_named(restated, name, slots)
 
 
 def give_torch_keywords(package: Any, tensor: type) -> None:
@@ -228,6 +251,11 @@ def give_torch_keywords(package: Any, tensor: type) -> None:
                 slots = keyword_slots(name, function, method, table=table)
                 if slots is not None:
                     replaced(owner, name, _accepting(name, function, slots))
+    for name in package.linalg.__all__:  # (the others: an unbindable call said as an op's)
+        function = vars(package.linalg)[name]
+        if inspect.isfunction(function) and not hasattr(function, "op") \
+                and not hasattr(function, "torch_keywords"):
+            replaced(package.linalg, name, _accepting(name, function, ()))
 
 
 def replaced(owner: Any, name: str, wrapper: Callable) -> None:
