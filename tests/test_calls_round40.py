@@ -7,7 +7,10 @@ say A); 0-d tensors as ignore_index, padding_idx, dropout's p and a 0-d bool ten
 int-list dim were refused; `tg.tensordot(m, dims=1)` named our internal `y`; index_select and
 take_along_dim without dim wrapped a negative index that torch's CPU kernels refuse. Each
 case is run in both libraries (values, dtypes, gradients through backward, errors), and
-each gradient is gradchecked.
+each gradient is gradchecked. After the review: dropout1d/2d/3d and the rnn functions read a
+0-d p, the layers take it by position, the RNN layers refuse it (torch's); var and std given a
+tensor axis by position divide by n - 1; a bool axis in a tuple, vector_norm's and norm's; an
+ignore_index or padding_idx of one entry; a missing argument of tg.linalg named as torch's.
 """
 from __future__ import annotations
 
@@ -354,3 +357,202 @@ def test_the_indices_torch_takes_are_pytorchs_values_and_gradients(torch64, call
     _same(ours[1], theirs[1])
     x = tg.tensor(np.linspace(-1.0, 1.0, 6).reshape(2, 3), requires_grad=True)
     assert tg.gradcheck(lambda t: eval(call, {"lib": tg, "x": t}), (x,))
+
+
+# -- after the review: every dropout reads a 0-d p, var's tensor dim, lists, messages ------
+CHANNELS = np.linspace(-1.0, 1.0, 2 * 4 * 3 * 3).reshape(2, 4, 3, 3)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, shape", [("dropout1d", (2, 4, 9)), ("dropout2d", (2, 4, 3, 3)),
+                                         ("dropout3d", (2, 4, 3, 3, 1))])
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_channel_dropout_reads_a_0d_p_as_pytorchs(torch64, name, shape, p):
+    def run(lib):
+        x = lib.tensor(CHANNELS.reshape(shape), requires_grad=True)
+        functional = F if lib is tg else torch64.nn.functional
+        out = getattr(functional, name)(x, p=lib.tensor(p))
+        (out * lib.tensor(CHANNELS.reshape(shape))).sum().backward()
+        return _numpy(out), _numpy(x.grad)
+    ours, theirs = run(tg), run(torch64)
+    _same(ours[0], theirs[0])
+    _same(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("name", ["dropout1d", "dropout2d", "dropout3d"])
+def test_channel_dropout_at_a_0d_half_zeroes_whole_channels_and_doubles_the_rest(name):
+    shape = {"dropout1d": (2, 4, 9), "dropout2d": (2, 4, 3, 3), "dropout3d": (2, 4, 3, 3, 1)}
+    x = np.ones(shape[name])
+    out = getattr(F, name)(tg.tensor(x), p=tg.tensor(0.5)).data
+    per_channel = out.reshape(2, 4, -1)
+    # (each channel all 0 or all 1 / (1 - p) = 2: one draw per channel)
+    assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("build", [
+    "lib.nn.Dropout(lib.tensor(0.25))", "lib.nn.Dropout1d(lib.tensor(0.25))",
+    "lib.nn.AlphaDropout(lib.tensor(0.25))",
+    "lib.nn.TransformerEncoderLayer(4, 1, dropout=lib.tensor(0.25)).dropout",
+    "lib.nn.TransformerEncoderLayer(4, 1, 8, lib.tensor(0.25)).dropout1",
+    "lib.nn.TransformerDecoderLayer(4, 1, dropout=lib.tensor(0.25)).dropout3",
+    "lib.nn.Transformer(4, 1, 1, 1, 8, dropout=lib.tensor(0.25)).encoder.layers[0].dropout"])
+def test_a_0d_dropout_of_a_layer_is_pytorchs(torch64, build):
+    assert float(eval(build, {"lib": tg}).p) == float(eval(build, {"lib": torch64}).p) == 0.25
+
+
+@pytest.mark.torch
+def test_multihead_attention_with_a_0d_dropout_runs_as_pytorchs(torch64):
+    query = np.linspace(-1.0, 1.0, 8).reshape(2, 4)
+    outs = []
+    for lib in (tg, torch64):
+        lib.manual_seed(0)
+        layer = lib.nn.MultiheadAttention(4, 1, lib.tensor(0.0))
+        with lib.no_grad():
+            for k, name in enumerate(("in_proj_weight", "out_proj.weight")):
+                target = layer.in_proj_weight if k == 0 else layer.out_proj.weight
+                target.copy_(lib.tensor(np.linspace(-0.5, 0.5, target.numel()).reshape(
+                    tuple(target.shape))))
+        q = lib.tensor(query, requires_grad=True)
+        out = layer(q, q, q)[0]
+        out.sum().backward()
+        outs.append((_numpy(out), _numpy(q.grad)))
+    _same(outs[0][0], outs[1][0])
+    _same(outs[0][1], outs[1][1])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["RNN", "LSTM", "GRU"])
+def test_an_rnn_layer_refuses_a_tensor_dropout_as_torch_does(torch64, name):
+    with pytest.raises(ValueError, match=rf"^{name}: dropout must be a number in \[0, 1\], "
+                                         r"not a tensor .*give dropout=t.item\(\)$"):
+        getattr(tg.nn, name)(3, 3, num_layers=2, dropout=tg.tensor(0.5))
+    with pytest.raises(ValueError, match="dropout should be a number"):
+        getattr(torch64.nn, name)(3, 3, num_layers=2, dropout=torch64.tensor(0.5))
+
+
+@pytest.mark.torch
+def test_the_rnn_function_reads_a_0d_dropout_as_pytorchs(torch64):
+    data = np.linspace(-1.0, 1.0, 18).reshape(2, 3, 3)
+    outs = []
+    for lib in (tg, torch64):
+        params = [lib.tensor(np.linspace(-0.3, 0.3, n).reshape(shape), requires_grad=True)
+                  for n, shape in ((9, (3, 3)), (9, (3, 3)), (3, (3,)), (3, (3,)))]
+        out = lib.rnn_tanh(lib.tensor(data), lib.zeros(1, 3, 3, dtype=lib.float64), params,
+                           True, 1, lib.tensor(0.0), True, False, False)[0]
+        out.sum().backward()
+        outs.append((_numpy(out), _numpy(params[0].grad)))
+    _same(outs[0][0], outs[1][0])
+    _same(outs[0][1], outs[1][1])
+
+
+VAR_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["var", "std", "var_mean", "std_mean"])
+@pytest.mark.parametrize("dim", ["tensor(True)", "tensor(False)", "tensor(1)",
+                                 "(tensor(True),)"])
+def test_var_given_a_tensor_dim_by_position_divides_by_n_minus_1_as_pytorchs(
+        torch64, name, dim):
+    def run(lib):
+        d = eval(dim.replace("tensor", "lib.tensor"), {"lib": lib})
+        return getattr(lib, name)(lib.tensor(VAR_X), d)
+    _same(run(tg), run(torch64))
+    # (by hand: n - 1 = 2 along axis 1, 1 along axis 0)
+    axis = 0 if "False" in dim else 1
+    by_hand = ((VAR_X - VAR_X.mean(axis, keepdims=True)) ** 2).sum(axis) / (VAR_X.shape[axis]
+                                                                           - 1)
+    variance = _numpy(tg.var(tg.tensor(VAR_X), eval(dim.replace("tensor", "tg.tensor"))))
+    np.testing.assert_allclose(variance, by_hand)
+    assert tg.gradcheck(lambda t: tg.std(t, tg.tensor(True)), (tg.tensor(VAR_X,
+                                                                          requires_grad=True),))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", [
+    "lib.linalg.vector_norm(x, dim=lib.tensor(True))",
+    "lib.linalg.vector_norm(x, 2, lib.tensor(True))",
+    "lib.linalg.vector_norm(x, dim=(lib.tensor(True),))",
+    "lib.linalg.norm(x, dim=lib.tensor(True))",
+    "lib.linalg.norm(x, dim=(lib.tensor(0), lib.tensor(True)))",
+    "lib.linalg.matrix_norm(x, dim=(lib.tensor(0), lib.tensor(True)))",
+    "x.sum(dim=(lib.tensor(True),))", "x.sum(dim=[lib.tensor(True)])",
+    "x.sum(dim=(lib.tensor(0), lib.tensor(True)))", "x.mean(dim=(lib.tensor(True),))",
+    "lib.amax(x, dim=(lib.tensor(False),))", "lib.flip(x, (lib.tensor(True),))",
+    "lib.nansum(x, (lib.tensor(True),))", "lib.logsumexp(x, (lib.tensor(True),))"])
+def test_a_0d_bool_dim_in_a_list_of_ints_is_pytorchs(torch64, call):
+    def run(lib):
+        x = lib.tensor(VAR_X, requires_grad=True)
+        out = eval(call, {"lib": lib, "x": x})
+        (out * 1.5).sum().backward()
+        return _numpy(out), _numpy(x.grad)
+    ours, theirs = run(tg), run(torch64)
+    _same(ours[0], theirs[0])
+    _same(ours[1], theirs[1])
+    assert tg.gradcheck(lambda x: eval(call, {"lib": tg, "x": x}),
+                        (tg.tensor(VAR_X, requires_grad=True),))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("form", ["cross_entropy", "nll_loss", "CrossEntropyLoss"])
+@pytest.mark.parametrize("index", [[2], [[2]]])
+def test_an_ignore_index_of_one_entry_is_pytorchs(torch64, form, index):
+    def run(lib):
+        ignored = lib.tensor(index)
+        if form[0].isupper():
+            return _loss_and_grad(lib, getattr(lib.nn, form)(ignore_index=ignored))
+        functional = F if lib is tg else torch64.nn.functional
+        return _loss_and_grad(lib, lambda x, t: getattr(functional, form)(
+            x, t, ignore_index=ignored))
+    ours, theirs = run(tg), run(torch64)
+    _same(ours[0], theirs[0])
+    _same(ours[1], theirs[1])
+    assert not ours[1][1].any()  # (the sample of target 2: ignored, no gradient)
+
+
+@pytest.mark.torch
+def test_a_padding_idx_of_one_entry_is_pytorchs_and_of_two_is_refused(torch64):
+    weights = np.linspace(-1.0, 1.0, 15).reshape(5, 3)
+    outs = []
+    for lib in (tg, torch64):
+        w = lib.tensor(weights, requires_grad=True)
+        functional = F if lib is tg else torch64.nn.functional
+        out = functional.embedding(lib.tensor([0, 2, 2]), w, padding_idx=lib.tensor([2]))
+        out.sum().backward()
+        outs.append((_numpy(out), _numpy(w.grad)))
+    _same(outs[0][0], outs[1][0])
+    _same(outs[0][1], outs[1][1])
+    # (the layer's padding row starts at 0, as an int padding_idx's; torch's layer keeps the
+    # tensor, whose fill_ of weight[tensor([2])] writes a copy: its row 2 stays random)
+    layer = tg.nn.Embedding(5, 3, padding_idx=tg.tensor([2]))
+    assert layer.padding_idx == 2 and not layer.weight.data[2].any()
+    with pytest.raises(TypeError, match=r"^cross_entropy: ignore_index must be an int, got a "
+                                        r"tensor of shape \(2,\)"):
+        F.cross_entropy(tg.tensor(LOGITS), tg.tensor(TARGET), ignore_index=tg.tensor([2, 3]))
+    with pytest.raises(TypeError):
+        torch64.nn.functional.cross_entropy(torch64.tensor(LOGITS), torch64.tensor(TARGET),
+                                            ignore_index=torch64.tensor([2, 3]))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call, torch_name", [
+    ("lib.linalg.lstsq(input=x)", "b"), ("lib.linalg.lstsq(x)", "b"),
+    ("lib.argmax()", "input"), ("lib.zeros_like()", "input"), ("lib.isnan()", "input"),
+    ("lib.linalg.vector_norm()", "input"), ("lib.linalg.tensorsolve(x)", "other"),
+    ("lib.linalg.matrix_power(x)", "n"), ("lib.linalg.det()", "A"),
+    ("lib.linalg.solve(x)", "B")])
+def test_a_missing_argument_is_named_as_torch_names_it_with_the_op(torch64, call, torch_name):
+    op = call.split("(")[0].split(".")[-1]
+    with pytest.raises(TypeError, match=rf"^{op}: missing 1 required positional argument: "
+                                        rf"'{torch_name}'(; its docstring lists its arguments|"
+                                        rf" \(PyTorch's name\); give {torch_name}= or pass it "
+                                        r"by position)$"):
+        eval(call, {"lib": tg, "x": tg.ones(2, 2)})
+    with pytest.raises(TypeError, match=rf"\"{torch_name}\""):
+        eval(call, {"lib": torch64, "x": torch64.ones(2, 2)})
+
+
+def test_an_error_inside_a_linalg_function_is_its_own_not_a_binding_one():
+    with pytest.raises(tg.ShapeError, match=r"^det: A must be square"):
+        tg.linalg.det(tg.ones(2, 3))
