@@ -187,13 +187,19 @@ def _loss_and_grad(lib, fn):
 @pytest.mark.torch
 @pytest.mark.parametrize("form", ["cross_entropy", "nll_loss", "CrossEntropyLoss", "NLLLoss"])
 def test_a_0d_ignore_index_is_pytorchs(torch64, form):
+    _ignoring_as_torch(torch64, form, 2)
+
+
+def _ignoring_as_torch(torch64, form, index):
+    """The loss `form` and its gradient with ignore_index=lib.tensor(index) (target 2), in
+    both libraries, the same; the ignored sample without gradient."""
     def run(lib):
-        index = lib.tensor(2)
+        ignored = lib.tensor(index)
         if form[0].isupper():
-            return _loss_and_grad(lib, getattr(lib.nn, form)(ignore_index=index))
+            return _loss_and_grad(lib, getattr(lib.nn, form)(ignore_index=ignored))
         functional = F if lib is tg else torch64.nn.functional
         return _loss_and_grad(lib, lambda x, t: getattr(functional, form)(
-            x, t, ignore_index=index))
+            x, t, ignore_index=ignored))
     ours, theirs = run(tg), run(torch64)
     _same(ours[0], theirs[0])
     _same(ours[1], theirs[1])
@@ -498,17 +504,7 @@ def test_a_0d_bool_dim_in_a_list_of_ints_is_pytorchs(torch64, call):
 @pytest.mark.parametrize("form", ["cross_entropy", "nll_loss", "CrossEntropyLoss"])
 @pytest.mark.parametrize("index", [[2], [[2]]])
 def test_an_ignore_index_of_one_entry_is_pytorchs(torch64, form, index):
-    def run(lib):
-        ignored = lib.tensor(index)
-        if form[0].isupper():
-            return _loss_and_grad(lib, getattr(lib.nn, form)(ignore_index=ignored))
-        functional = F if lib is tg else torch64.nn.functional
-        return _loss_and_grad(lib, lambda x, t: getattr(functional, form)(
-            x, t, ignore_index=ignored))
-    ours, theirs = run(tg), run(torch64)
-    _same(ours[0], theirs[0])
-    _same(ours[1], theirs[1])
-    assert not ours[1][1].any()  # (the sample of target 2: ignored, no gradient)
+    _ignoring_as_torch(torch64, form, index)
 
 
 @pytest.mark.torch
