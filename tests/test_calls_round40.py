@@ -552,3 +552,11 @@ def test_a_missing_argument_is_named_as_torch_names_it_with_the_op(torch64, call
 def test_an_error_inside_a_linalg_function_is_its_own_not_a_binding_one():
     with pytest.raises(tg.ShapeError, match=r"^det: A must be square"):
         tg.linalg.det(tg.ones(2, 3))
+
+
+@pytest.mark.torch
+def test_flip_refuses_a_bare_0d_bool_dim_as_torch_does(torch64):
+    with pytest.raises(TypeError, match=r"^flip: axis must be .*dtype bool"):
+        tg.flip(tg.ones(2, 3), tg.tensor(True))
+    with pytest.raises(TypeError):
+        torch64.flip(torch64.ones(2, 3), torch64.tensor(True))

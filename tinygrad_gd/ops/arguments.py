@@ -41,13 +41,14 @@ def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_va
 # prod) refuses it
 _INT_LIST_DIMS = frozenset(("sum", "mean", "amax", "amin", "nansum", "nanmean", "var", "std",
                             "var_mean", "std_mean", "logsumexp", "vector_norm", "norm",
-                            "matrix_norm", "flip"))
+                            "matrix_norm"))
+_IN_A_TUPLE = _INT_LIST_DIMS | {"flip"}  # (torch.flip(x, (b,)) too, flip(x, b) refused)
 
 
-def _axis_int(op: str, axis: Tensor, what: str) -> Any:
-    """A 0-d tensor given as an axis, as its int (a bool one too where `op`'s dim is
-    PyTorch's int list); any other refused in one line."""
-    if axis.ndim == 0 and axis.dtype == np.bool_ and op in _INT_LIST_DIMS:
+def _axis_int(op: str, axis: Tensor, what: str, ops: frozenset = _INT_LIST_DIMS) -> Any:
+    """A 0-d tensor given as an axis, as its int (a bool one too where `op` is among `ops`,
+    whose dim is PyTorch's int list); any other refused in one line."""
+    if axis.ndim == 0 and axis.dtype == np.bool_ and op in ops:
         axis = axis.long()  # (torch's int[] dim reads a 0-d bool tensor as 0 or 1)
     return tensor_int(op, "axis", axis, what)
 
@@ -71,8 +72,9 @@ def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             if isinstance(a, Tensor):  # (a 0-d integer one among the axes: its int)
-                return check_axis(op, tuple(_axis_int(op, t, "an int") if isinstance(
-                    t, Tensor) else t for t in axes), ndim, scalar_axis)
+                return check_axis(op, tuple(_axis_int(op, t, "an int", _IN_A_TUPLE)
+                                            if isinstance(t, Tensor) else t for t in axes),
+                                  ndim, scalar_axis)
             raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
                             f"{type(a).__name__} {a!r}")
         if not -n <= a < n:
