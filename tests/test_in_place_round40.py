@@ -514,3 +514,33 @@ def test_a_recorded_write_into_a_detached_tensor_gradchecks_through_its_view():
         return r * tg.tensor([1.0, 10.0, 100.0])
 
     assert tg.gradcheck(f, (tg.tensor([0.5, -1.5, 2.0], requires_grad=True),))
+
+
+_FAILED_WRITES = {
+    "index out of range": ("float", lambda w: w.__setitem__(5, 1.0)),
+    "a value of the wrong shape": ("float", lambda w: w.__setitem__(0, w.new_ones(2))),
+    "an in-place op of the wrong shape": ("float", lambda w: w.add_(w.new_ones(4))),
+    "an int too big": ("int", lambda w: w.__setitem__(0, 2**70)),
+    "an in-place op past the dtype": ("int", lambda w: w.add_(2**70)),
+    "a float into an int tensor": ("int", lambda w: w.add_(0.5)),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("failing", sorted(_FAILED_WRITES))
+def test_a_write_that_fails_changes_nothing_and_backward_runs_as_torch(torch64, failing):
+    """A write refused before anything is written leaves the tensor's version as it was, so
+    a graph that saved it still backwards (the copy-before-write runs ahead of the write)."""
+    kind, write = _FAILED_WRITES[failing]
+
+    def program(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64) if kind == "float" \
+            else lib.tensor([1, 2, 3])
+        y = (x * w).sum()
+        with pytest.raises((IndexError, ValueError, RuntimeError, TypeError, OverflowError)):
+            write(w)
+        y.backward()
+        return x.grad.numpy().tolist(), w.numpy().tolist()
+
+    assert program(tg) == program(torch64)

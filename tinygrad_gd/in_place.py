@@ -96,10 +96,12 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
     if not t._data.flags.writeable:  # (NumPy's "read-only" would read as a shape mistake)
         raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
                               "t = t.clone() (values of its own), then write")
-    t._mark_changed()  # (before the write: old_versions.py; counted even if refused below)
+    before = t._stamp()[0]
+    t._mark_changed()  # (before the write: old_versions.py copies what shares the memory)
     try:
         write()
     except (ValueError, TypeError, OverflowError) as err:  # (checked before any is written)
+        t._version[0] = before  # (nothing written: the version as it was, as PyTorch's)
         kind, why = OverflowError, str(err).splitlines()[0].rstrip(".")  # (an int too big)
         if isinstance(err, ValueError):  # (not NumPy's own subclasses)
             kind, why = ShapeError, f"shape {shape} does not broadcast to {t.shape}"

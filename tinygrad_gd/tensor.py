@@ -140,14 +140,17 @@ class Tensor:
                                   "t = t.clone() (values of its own), then write")
         if self._data.dtype.kind == "f":  # (1e300 into float32: refused, never inf)
             raw = _fitted(raw, self.dtype, what, "write into a float64 tensor (t.to(tg.float64))")
+        before = self._stamp()[0]  # (a failed write leaves the version as it was)
         self._mark_changed()  # (before the write: old_versions.py copies what shares it)
         try:
             self._data[_raw_index(index)] = raw
         except OverflowError:  # (2**70 or inf into an integer dtype)
+            self._version[0] = before
             raise OverflowError(f"{what}: {_describe(raw)} does not fit the tensor's "
                                 f"dtype {self.dtype}; give a value within it, or convert the "
                                 f"tensor first (t.to(tg.float64))") from None
         except (ValueError, IndexError, TypeError) as err:
+            self._version[0] = before
             raise type(err)(f"{what}: cannot write {_describe(value)} at index "
                             f"[{index_text(_raw_index(index))}] of a tensor of shape "
                             f"{self.shape}: {err}") from None
