@@ -170,14 +170,16 @@ X = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     (lambda: X.size(0, 3), "size: takes at most 1 argument (dim) but 2 "),
     (lambda: X.ndimension(3), "ndimension: takes no arguments but 1 "),
     (lambda: X.draw(3), "draw: takes no arguments but 1 "),
-    (lambda: X.sum_to_size(2, nope=3), "Tensor.sum_to_size() got an unexpected keyword "),
+    (lambda: X.sum_to_size(2, nope=3), "sum_to_size: got an unexpected keyword "),
     (lambda: X.draw(nope=3), "Tensor.draw() got an unexpected keyword "),
     (lambda: tg.native_channel_shuffle(X, 1, 3), "native_channel_shuffle() takes 2 "),
 ])
 def test_the_methods_that_said_another_name_say_their_own(call, start):
     """(A count of a method's arguments is the user's, without the tensor, since the
     thirty-fourth round: "where: takes 2 arguments (condition, other) but 3 were given";
-    a keyword's mistake keeps Python's words, with the method's own name.)"""
+    a keyword's mistake keeps Python's words, with the method's own name; where PyTorch's
+    argument names are taken, since the fortieth round, the op's own form: "sum_to_size:
+    got an unexpected keyword argument 'nope'", with where to look.)"""
     with pytest.raises(TypeError) as info:
         call()
     assert str(info.value).startswith(start), info.value

@@ -345,7 +345,10 @@ COVERED = {
 
 
 def _given_out(function):
-    """The function a namespace's name wraps to give it PyTorch's out= (out_keyword.py)."""
+    """The function a namespace's name wraps to give it PyTorch's out= (out_keyword.py)
+    and, for tg.linalg's, PyTorch's argument names and messages (torch_keywords.py)."""
+    if hasattr(function, "torch_keywords"):
+        function = function.__wrapped__
     code = getattr(function, "__code__", None)  # (a result class has none)
     return function.__wrapped__ if code and code.co_name == "with_out" else function
 
