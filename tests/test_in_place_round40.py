@@ -485,24 +485,15 @@ def _recorded_write_after_detach(lib, change):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("change", ["", "t_ after"])
+@pytest.mark.parametrize("change", ["", "t_ after", "t_ before"])
 def test_a_recorded_write_into_a_detached_tensor_reaches_its_views_taken_before_as_torch(
         torch64, change):
-    # (torch regenerates r from h's new version, h_old[0] * v: v.grad = w . h_old[0] = 420)
+    # (torch regenerates r from h's new version, h_old[0] * v: v.grad = w . h_old[0] = 420;
+    # a t_() of the detached h before cuts r, which the write takes again: round 41)
     theirs = _recorded_write_after_detach(torch64, change)
     ours = _recorded_write_after_detach(tg, change)
     assert ours == theirs
     assert ours[1] == 1 * 0.0 + 10 * 2.0 + 100 * 4.0
-
-
-@pytest.mark.torch
-def test_a_recorded_write_into_a_detached_tensor_after_its_views_were_cut_refused(torch64):
-    # (t_ of the detached h cut r; torch's r follows h.mul_(v), v.grad 420: ours refuses
-    # the write in one line rather than give v.grad 0)
-    assert _recorded_write_after_detach(torch64, "t_ before")[1] == 420.0
-    with pytest.raises(RuntimeError, match=r"mul_: .*detach_\(\).*take them again") as error:
-        _recorded_write_after_detach(tg, "t_ before")
-    _one_line(error)
 
 
 def test_a_recorded_write_into_a_detached_tensor_gradchecks_through_its_view():

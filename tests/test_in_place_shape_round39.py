@@ -266,12 +266,13 @@ def test_a_tensor_of_the_graph_changes_shape_under_no_grad_as_torch(torch64):
 
 @pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
 @pytest.mark.parametrize("change, used", [("out.squeeze_(1)", "out * w[0, :2]"),
-                                          ("out.unsqueeze_(0)", "out * 3"),
+                                          ("out.unsqueeze_(1)", "out * 3"),
                                           ("out.t_()", "out * w.T[:, :1]")])
 def test_a_later_backward_through_the_old_layout_node_is_refused_in_one_line(mode, change,
                                                                             used):
     # (a gradient of the new layout into the node of the old one: PyTorch's fails, or
-    # for unsqueeze_ sums it back by luck; here refused, naming the change and the mode)
+    # for t_ of a square reads it in the old layout; here refused, naming the change and
+    # the mode; unsqueeze_(0), which PyTorch's sums back, test_in_place_round41.py)
     x = tg.tensor(X, requires_grad=True)
     out, w = (x * 2)[:, :1] if "squeeze_(1)" in change else x * 2, _weights(tg, (2, 3))
     with getattr(tg, mode)():

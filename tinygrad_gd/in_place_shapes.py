@@ -25,8 +25,8 @@ entries of a view of t taken before (PyTorch's regenerated view would miss them,
 gradient with them). Under no_grad() (or inference_mode()) a tensor of the graph changes
 and keeps its node, of the old layout, as PyTorch's; the nodes that used it before take
 its old version (its memory in the old layout, copied before a write), so their backward
-is PyTorch's; a later backward that gives t's node a gradient through t is refused in one
-line (`_OldLayout`: PyTorch's gives wrong numbers or fails). A view of t taken before,
+is PyTorch's; a later backward that gives t's node a gradient through t is summed back, or
+refused in one line, as old_layouts.py says. A view of t taken before,
 alive (the user's, or one only a graph holds), keeps its node on t's old version, its
 gradient PyTorch's, until a write with gradients on into that memory, which would take it
 again through its op on t's new layout: it takes take on t at its entries first
@@ -39,12 +39,13 @@ as PyTorch's); a view is refused, as PyTorch's. Its views taken before stay in t
 until a write into their memory (of values, or of t's shape), which cuts them
 (`_cut_views`), as PyTorch's regenerates them from the detached t; so does detach_() itself
 for a view whose node a shape change of t regenerated and no op used since (`_Unused`: as
-PyTorch's, which regenerates it at its first use); a write the graph records into t itself
-(`h.mul_(v)`, v needing a gradient) takes them again on t's new version instead, as
-PyTorch's regenerates them (v's gradient reaches them). A cut view needs no gradient (PyTorch's
+PyTorch's, which regenerates it at its first use). A cut view needs no gradient (PyTorch's
 keeps requires_grad, on a node that reaches nothing: here that would be a leaf with a
-`.grad` of its own). With gradients on, a write into a view taken before (cut or not), or a
-view of one, is refused, as PyTorch's.
+`.grad` of its own). A write the graph records into t, or into a view of t taken after
+(`h.mul_(v)`, `h[1].mul_(v)`, v needing a gradient), cut or not before, and whatever
+shape t took since: they are cut, then taken again on t's new version (take at their
+entries), as PyTorch's regenerates them (v's gradient reaches them). With gradients on, a
+write into a view taken before, or a view of one, is refused until then, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -55,18 +56,17 @@ import numpy as np
 
 from . import engine, hooks, versions
 from .engine import enable_grad, no_grad
-from .grad_mode import is_grad_enabled, is_inference_mode_enabled
+from .grad_mode import is_grad_enabled
 from .in_place_recorded import leaf_view_refused, recorded, taken_before, view_of_graph
-from .memory import positions
+from .memory import addresses
 from .ops.indexing import Take
 from .tensor import Tensor
+from .old_layouts import keeps_old_layout
 from .old_versions import old_version, until_done, watch
 from .tracked import count_write, writes
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
            "as_strided_", "detach_"]
-
-engine.Function.old_layout = None  # (what, its output's shape then, the mode, ...): `_OldLayout`
 
 
 def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tensor]) -> Tensor:
@@ -87,61 +87,10 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
         _retaken_at_a_write(self, values, name, instead)
         before = old_version(self, self._ctx)  # (the nodes that used t: `redirect`)
         hooks.retain_with(self, before)
-        _keeps_old_layout(self._ctx, name, self, before, values)  # (not recorded: no_grad())
+        keeps_old_layout(self._ctx, name, self, before, values)  # (not recorded: no_grad())
     self._data = values
     count_write(self._stamp())  # (a change, but no value written: old versions kept)
     return self
-
-
-def _keeps_old_layout(node: Any, name: str, t: Tensor, before: Tensor,
-                      values: np.ndarray) -> None:
-    """Note on `node` that its output t changed layout outside the graph to `values`'
-    (`_OldLayout`): `before`, its old version, still takes its gradient in the node's
-    layout. A change back to the node's layout (`h.t_()` twice) takes the note away: t's
-    gradient is read as the node reads it, as PyTorch's."""
-    mode = "inference_mode()" if is_inference_mode_enabled() else "no_grad()"
-    # (the first change counts: the node's layout is the version's before it)
-    node.old_layout = node.old_layout or (name, t.shape, mode, weakref.ref(before),
-                                          _layout(t._data))
-    if _layout(values) == node.old_layout[4]:
-        node.old_layout = None
-        _OLD_LAYOUT.nodes.discard(node)
-        return
-    _OLD_LAYOUT.nodes.add(node)
-    engine.switch(_OLD_LAYOUT)
-
-
-def _layout(array: np.ndarray) -> tuple:
-    """Where `array`'s entries lie: its shape, strides and first entry's address."""
-    return array.shape, array.strides, array.__array_interface__["data"][0]
-
-
-class _OldLayout(engine.Extension):
-    """Refuses a gradient into a node whose output changed its shape or layout in place
-    under no_grad() (`h.squeeze_(1)`): it would read it in the old one. Switched on at such
-    a change, off at the first gradient after the last such node is gone."""
-
-    def __init__(self) -> None:
-        self.nodes: weakref.WeakSet = weakref.WeakSet()
-
-    def gradient(self, tensor: Any, grad: Any) -> Any:
-        if not self.nodes:
-            engine.switch(self, on=False)
-            return grad
-        node = tensor._ctx
-        if node is not None and node.old_layout is not None \
-                and node.old_layout[3]() is not tensor:  # (its old version's: as recorded)
-            name, shape, mode = node.old_layout[:3]
-            raise RuntimeError(f"backward: a tensor made by op '{node.name}' of shape {shape} "
-                               f"was changed by {name} in place under {mode} (now of shape "
-                               f"{tensor.shape}), which its node did not record, so its "
-                               f"gradient would be read in the old layout; change it with "
-                               f"gradients on (recorded), or take t.{name[:-1]}(...) (a new "
-                               f"tensor) for what you differentiate")
-        return grad
-
-
-_OLD_LAYOUT = _OldLayout()
 
 
 def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
@@ -281,28 +230,38 @@ def _regenerated(t: Tensor, views: Any, start: int, values: np.ndarray, name: st
              if view is not t and view._ctx is not None]
     if not stale:
         return []
-    own = _addresses(values).ravel()
-    order = np.argsort(own, kind="stable")  # (once per change: each view is looked up in it)
-    ranked, of_t, found = own[order], {id(t): True}, []
+    of_t, found = {id(t): True}, []
     for view in stale:
         if not _descends(view, of_t) or view.dtype != values.dtype or not np.may_share_memory(
                 view._data, t._data):  # (a copy: `_taken_again`'s, taken again as it is)
             continue
-        wanted = _addresses(view._data)
-        k = np.minimum(np.searchsorted(ranked, wanted), max(own.size - 1, 0))
-        if wanted.size and (own.size == 0 or (ranked[k] != wanted).any()):
-            raise RuntimeError(f"{name}: a view of this tensor taken before (op "
-                               f"'{view._ctx.name}', shape {view.shape}) holds entries outside "
-                               f"its new layout (shape {values.shape}), whose gradient it "
-                               f"would lose; take that view again after the change (or del "
-                               f"it first), or {instead}")
-        found.append((view, order[k] if own.size else np.zeros(view.shape, np.int64)))
+        at = _positions_in(values, view._data)
+        if at is None:
+            raise _outside(name, view, values.shape, instead)
+        found.append((view, at))
     return found
 
 
-def _addresses(array: np.ndarray) -> np.ndarray:
-    """The address of each entry of `array`."""
-    return positions(array.shape, array.strides, array.__array_interface__["data"][0])
+def _outside(what: str, view: Tensor, shape: tuple, instead: str) -> RuntimeError:
+    """The refusal of a change after which `view`, taken before, holds entries outside the
+    tensor's new layout (of `shape`)."""
+    made_by = view._ctx.name if view._ctx is not None else "a cut view"
+    return RuntimeError(f"{what}: a view of this tensor taken before (op '{made_by}', shape "
+                        f"{view.shape}) holds entries outside its new layout (shape {shape}), "
+                        f"whose gradient it would lose; take that view again after the change "
+                        f"(or del it first), or {instead}")
+
+
+def _positions_in(values: np.ndarray, view: np.ndarray) -> np.ndarray | None:
+    """The position of each entry of `view` among `values`' entries (flat, in their
+    order), found by address; None if one is not among them."""
+    own = addresses(values).ravel()
+    order = np.argsort(own, kind="stable")
+    ranked, wanted = own[order], addresses(view)
+    if not own.size:
+        return None if wanted.size else np.zeros(view.shape, np.int64)
+    k = np.minimum(np.searchsorted(ranked, wanted), own.size - 1)
+    return None if (ranked[k] != wanted).any() else order[k]
 
 
 def _descends(view: Tensor, of_t: dict) -> bool:
@@ -338,10 +297,10 @@ def detach_(self: Tensor) -> Tensor:
 
 
 # a tensor detached in place whose views taken before live (its version counter's id:
-# the counter, those views, t, whether they were cut): a later write cuts them from the
+# the counter, those views, t): a later write cuts them from the
 # graph, or is refused with gradients on where it writes one of them (`_cut_views`);
 # dropped with t or its last view
-_DETACHED_VIEWS: dict[int, tuple[list, list, weakref.ref, list]] = {}
+_DETACHED_VIEWS: dict[int, tuple[list, list, weakref.ref]] = {}
 
 
 def _detached_with(t: Tensor) -> None:
@@ -353,7 +312,7 @@ def _detached_with(t: Tensor) -> None:
              if view is not t and view._ctx is not None and _descends(view, of_t)]
     if taken:  # (dropped when t goes, or when its last view does)
         forget = _forget(_DETACHED_VIEWS, id(counter))
-        _DETACHED_VIEWS[id(counter)] = (counter, taken, weakref.ref(t, forget), [False])
+        _DETACHED_VIEWS[id(counter)] = (counter, taken, weakref.ref(t, forget))
         alive = [len(taken)]
 
         def one_gone(_: Any) -> None:
@@ -370,10 +329,10 @@ def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
     of its views taken before (or a view of one), refused, as PyTorch's; else those views
     leave the graph, as PyTorch regenerates them from the detached base (no gradient to
     what it was made of); the nodes that used them before keep their old versions. A
-    write the graph records into the detached tensor itself (`h.mul_(v)`, v needing a
-    gradient) leaves them to in_place_recorded.py, which takes them again on its new
-    version, as PyTorch regenerates them (v's gradient through them), and the entry goes;
-    refused once they were cut (they cannot follow it, where PyTorch's would). Otherwise
+    write the graph records into the detached tensor, or into a view of it taken after
+    (`h.mul_(v)`, `h[1].mul_(v)`, v needing a gradient), cuts them too, then makes them
+    its views (`_viewing`), which in_place_recorded.py takes again on its new version, as
+    PyTorch regenerates them (v's gradient through them), and the entry goes. Otherwise
     the entry stays: a later write into a view is refused as well."""
     alive = [view for view in (ref() for ref in entry[1]) if view is not None]
     grad_on = is_grad_enabled()
@@ -383,19 +342,30 @@ def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
                            f"and PyTorch refuses to write it with gradients on too; write it "
                            f"under `with tg.no_grad():`, or take the view again from the "
                            f"detached tensor and write that")
-    if grad_on and entry[2]() is t and (t._ctx is not None or any(
-            isinstance(x, Tensor) and x._requires_grad for x in operands)):
-        if entry[3][0] and alive:
-            raise RuntimeError(
-                f"{what}: this tensor (shape {t.shape}) was detached in place (detach_()), "
-                f"and views of it taken before (shape {alive[0].shape}) left the graph at a "
-                f"later write or shape change; PyTorch's would follow this change into them, "
-                f"which they cannot here: take them again from the tensor after this write "
-                f"(r = h[0]), or write it under `with tg.no_grad():`")
-        return False
-    entry[3][0] = entry[3][0] or bool(alive)
+    base = entry[2]()
     _cut(alive)
+    if grad_on and base is not None and _viewed_in(t, {id(base): True}) and (
+            t._ctx is not None or any(isinstance(x, Tensor) and x._requires_grad
+                                      for x in operands)):
+        _viewing(base, alive, what)
+        return False
     return True
+
+
+def _viewing(base: Tensor, views: list, what: str) -> None:
+    """Each of `views`, cut, made a view of `base` (a constant, about to take part in the
+    graph) at its entries: take at their positions, as PyTorch's as_strided, for
+    in_place_recorded.py to take again on base's new version."""
+    for view in views:
+        at = _positions_in(base._data, view._data)
+        if at is None or view.dtype != base.dtype:
+            raise RuntimeError(
+                f"{what}: this tensor (shape {base.shape}) was detached in place (detach_()), "
+                f"and a view of it taken before (shape {view.shape}) holds entries outside its "
+                f"present layout, so it cannot follow this change, as PyTorch's would: del it "
+                f"first, or write this under `with tg.no_grad():`")
+        view._made_by = versions.ConstantView.taken_by(Take, {"indices": at, "axis": None},
+                                                       (base,))
 
 
 _cut_views = until_done(_DETACHED_VIEWS, _cut_or_refuse)

@@ -166,6 +166,11 @@ def positions(shape: tuple, steps: tuple, offset: int) -> np.ndarray:
     return places
 
 
+def addresses(array: np.ndarray) -> np.ndarray:
+    """The address (in bytes) of each entry of `array`."""
+    return positions(array.shape, array.strides, array.__array_interface__["data"][0])
+
+
 def distinct_entries(view: np.ndarray) -> bool:
     """Whether each entry of `view` is in memory of its own: each stride past the extent
     of the smaller ones (none 0, as expand's; none negative, as flip's)."""

@@ -59,6 +59,14 @@ class ConstantView(str):
         made.name, made.op, made.params, made.inputs = node.name, type(node), node.params, inputs
         return made
 
+    @classmethod
+    def taken_by(cls, op: type, params: dict, inputs: tuple) -> "ConstantView":
+        """The `_made_by` of a view taken by `op` with `params` of `inputs`, no node at hand
+        (in_place_shapes.py's: a view cut from a tensor detached in place, now of it)."""
+        made = super().__new__(cls, op.name)
+        made.name, made.op, made.params, made.inputs = op.name, op, params, inputs
+        return made
+
     def __reduce__(self) -> tuple:
         return str, (str(self),)
 
