@@ -62,7 +62,8 @@ from .memory import addresses
 from .ops.indexing import Take
 from .tensor import Tensor
 from .old_layouts import keeps_old_layout
-from .old_versions import old_version, until_done, watch
+from .in_place_watches import until_done, watch
+from .old_versions import old_version
 from .tracked import count_write, writes
 
 __all__ = ["unsqueeze_", "squeeze_", "t_", "transpose_", "swapaxes_", "swapdims_",
