@@ -16,6 +16,8 @@
 """
 from __future__ import annotations
 
+import re
+import sys
 import threading
 
 import numpy as np
@@ -192,3 +194,117 @@ def test_a_backward_torch_reads_in_the_old_layout_is_refused(torch64, change):
     assert theirs == (2 * w).tolist() and theirs != (2 * w.T).tolist()
     ours = _old_layout_backward(tg, change)
     assert ours[0] == "refused" and "\n" not in ours[1] and "in the old layout" in ours[1]
+
+
+def _data_assigned(lib, change):
+    """h = x * 2 used (early), changed as `change` says (an old version then shares h's
+    memory), `kept = h.data`, `h.data = 5s`, then the old memory written through kept:
+    h's values, x.grad after a backward through early, and early's values."""
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+    h = x * 2
+    early = h.sum(0) * lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)  # (d/dx: 2 w)
+    if change == "detach_":
+        h.detach_()
+    elif change == "t_ under no_grad":
+        with lib.no_grad():
+            h.t_()
+    else:
+        h.unsqueeze_(0)
+    kept = h.data
+    h.data = lib.full(tuple(h.shape), 5.0, dtype=lib.float64)
+    with lib.no_grad():
+        kept.mul_(7) if lib is not tg else kept.__imul__(7)
+    early.sum().backward()
+    return _numbers(h), _numbers(x.grad), _numbers(early)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("change", ["detach_", "t_ under no_grad", "unsqueeze_"])
+def test_data_assigned_after_a_shape_change_then_the_old_memory_written_as_torch(torch64,
+                                                                                change):
+    ours = _data_assigned(tg, change)
+    assert ours == _data_assigned(torch64, change)
+    assert ours[1] == [[2.0, 20.0, 200.0]] * 2 and ours[0] == np.full(np.shape(ours[0]),
+                                                                      5.0).tolist()
+
+
+def _words(loss):
+    """The words of `loss`'s drawing (its DOT text, as rendered: no tags)."""
+    source = tg.draw_graph(loss).source
+    return " ".join(re.sub(r"<[^>]+>", " ", source).replace("&#160;", " ").split())
+
+
+@pytest.mark.parametrize("change", ["detach_", "t_ under no_grad", "unsqueeze_"])
+def test_the_drawing_after_data_assigned_shows_the_values_the_graph_used(change):
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    h = x * 2
+    early = h * 1  # (x * 2 = 2 4 6 8 10 12, as the graph used it)
+    with tg.no_grad() if change == "t_ under no_grad" else _nothing():
+        getattr(h, change.split(" ")[0])(*((0,) if change == "unsqueeze_" else ()))
+    kept = h.data
+    h.data = np.full(h.shape, 5.0)
+    kept *= 7  # (the old memory written: the old version's values copied first)
+    words = _words(early.sum())
+    assert "mul result #1 (2, 3) data 2 4 6 8 10 12" in words
+    assert "output data 42" in words and h.numpy().tolist() == np.full(h.shape, 5.0).tolist()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _shape_change_then_write(seed, change):
+    """One program: h = x * 2 used, changed as `change` says, written under no_grad(),
+    backward: x.grad, and the values of h the drawing shows for the graph."""
+    x = tg.tensor(np.arange(6.0).reshape(2, 3) + seed, requires_grad=True)
+    h = x * 2
+    early = h * 1
+    r = h[0]
+    if change == "detach_":
+        h.detach_()
+    elif change == "t_ under no_grad":
+        with tg.no_grad():
+            h.t_()
+    else:
+        h.unsqueeze_(0)
+    with tg.no_grad():
+        h.mul_(3)
+        r.add_(1)
+    loss = early.sum() * 3
+    loss.backward()
+    return x.grad.numpy().tolist(), _words(loss)
+
+
+@pytest.mark.parametrize("change", ["detach_", "t_ under no_grad", "unsqueeze_"])
+def test_two_threads_changing_shapes_and_writing_get_a_lone_run_s_gradients(change):
+    # (old versions share memory until a write copies them: the forms that copy are put
+    # in and taken out as they come and go, from both threads at once here)
+    alone = [_shape_change_then_write(seed, change) for seed in range(2)]
+    assert all(f"data {' '.join(str(int(2 * v)) for v in np.arange(6.0) + seed)}" in words
+               for seed, (_, words) in enumerate(alone))
+    results, errors = [[], []], []
+
+    def worker(seed):
+        try:
+            for _ in range(60):
+                results[seed].append(_shape_change_then_write(seed, change))
+        except Exception as error:  # (reported below, not lost in the thread)
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # (switch threads as often as Python can)
+    try:
+        threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors
+    for seed in range(2):
+        assert len(results[seed]) == 60 and all(got == alone[seed] for got in results[seed])

@@ -112,7 +112,9 @@ class Tensor:
             # w.data = [0, 0] on a float tensor: values, not a new dtype (an int64 gradient)
             self._data = new if new.dtype.kind == "f" or self._data.dtype.kind != "f" \
                 else _as_array(new, self._data.dtype, "data", copy=False)
-        self._mark_changed()  # (else `t.data -= x`: written in place through the view)
+            count_write(self._stamp())  # (new memory: old versions sharing the old stay so)
+            return
+        self._mark_changed()  # (`t.data -= x`: written in place through the view)
 
     def _mark_changed(self) -> None:
         """Count an in-place change of the values, called just before a write into them
