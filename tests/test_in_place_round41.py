@@ -17,13 +17,13 @@
 from __future__ import annotations
 
 import re
-import sys
-import threading
 
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+
+from test_tensor import in_threads
 
 
 def _one_line(error):
@@ -196,13 +196,8 @@ def test_a_backward_torch_reads_in_the_old_layout_is_refused(torch64, change):
     assert ours[0] == "refused" and "\n" not in ours[1] and "in the old layout" in ours[1]
 
 
-def _data_assigned(lib, change):
-    """h = x * 2 used (early), changed as `change` says (an old version then shares h's
-    memory), `kept = h.data`, `h.data = 5s`, then the old memory written through kept:
-    h's values, x.grad after a backward through early, and early's values."""
-    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
-    h = x * 2
-    early = h.sum(0) * lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)  # (d/dx: 2 w)
+def _change(lib, h, change):
+    """h changed as `change` says: after it an old version of h shares its memory."""
     if change == "detach_":
         h.detach_()
     elif change == "t_ under no_grad":
@@ -210,6 +205,16 @@ def _data_assigned(lib, change):
             h.t_()
     else:
         h.unsqueeze_(0)
+
+
+def _data_assigned(lib, change):
+    """h = x * 2 used (early), changed as `change` says (an old version then shares h's
+    memory), `kept = h.data`, `h.data = 5s`, then the old memory written through kept:
+    h's values, x.grad after a backward through early, and early's values."""
+    x = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=lib.float64, requires_grad=True)
+    h = x * 2
+    early = h.sum(0) * lib.tensor([1.0, 10.0, 100.0], dtype=lib.float64)  # (d/dx: 2 w)
+    _change(lib, h, change)
     kept = h.data
     h.data = lib.full(tuple(h.shape), 5.0, dtype=lib.float64)
     with lib.no_grad():
@@ -239,22 +244,13 @@ def test_the_drawing_after_data_assigned_shows_the_values_the_graph_used(change)
     x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
     h = x * 2
     early = h * 1  # (x * 2 = 2 4 6 8 10 12, as the graph used it)
-    with tg.no_grad() if change == "t_ under no_grad" else _nothing():
-        getattr(h, change.split(" ")[0])(*((0,) if change == "unsqueeze_" else ()))
+    _change(tg, h, change)
     kept = h.data
     h.data = np.full(h.shape, 5.0)
     kept *= 7  # (the old memory written: the old version's values copied first)
     words = _words(early.sum())
     assert "mul result #1 (2, 3) data 2 4 6 8 10 12" in words
     assert "output data 42" in words and h.numpy().tolist() == np.full(h.shape, 5.0).tolist()
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _shape_change_then_write(seed, change):
@@ -264,13 +260,7 @@ def _shape_change_then_write(seed, change):
     h = x * 2
     early = h * 1
     r = h[0]
-    if change == "detach_":
-        h.detach_()
-    elif change == "t_ under no_grad":
-        with tg.no_grad():
-            h.t_()
-    else:
-        h.unsqueeze_(0)
+    _change(tg, h, change)
     with tg.no_grad():
         h.mul_(3)
         r.add_(1)
@@ -295,16 +285,7 @@ def test_two_threads_changing_shapes_and_writing_get_a_lone_run_s_gradients(chan
         except Exception as error:  # (reported below, not lost in the thread)
             errors.append(error)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # (switch threads as often as Python can)
-    try:
-        threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    in_threads(worker, (0,), (1,))
     assert not errors
     for seed in range(2):
         assert len(results[seed]) == 60 and all(got == alone[seed] for got in results[seed])

@@ -1424,8 +1424,22 @@ def test_anomaly_mode_is_thread_local():
     assert seen == {"main": -np.inf}
 
 
+def in_threads(worker, *each_args):
+    """`worker(*args)` in a thread for each of `each_args`, all at once, switching threads
+    as often as Python can (races show up); returns when every one is done."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=worker, args=args) for args in each_args]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+
+
 def test_two_threads_accumulating_into_one_shared_leaf_lose_no_gradient():
-    import sys
     w = Tensor([1.0, 2.0], requires_grad=True)
     steps = 1500
 
@@ -1434,16 +1448,7 @@ def test_two_threads_accumulating_into_one_shared_leaf_lose_no_gradient():
         for _ in range(steps):
             (w * x).sum().backward()
 
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
-    try:
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(previous)
+    in_threads(worker, (), ())
     np.testing.assert_array_equal(w.grad.data, [2.0 * steps, 6.0 * steps])
 
 
