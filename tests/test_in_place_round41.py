@@ -131,6 +131,31 @@ def test_a_recorded_write_after_detach_gradchecks_through_the_views(how):
     assert tg.gradcheck(f, (tg.tensor([0.5, -1.5], dtype=tg.float64, requires_grad=True),))
 
 
+@pytest.mark.torch
+def test_a_recorded_write_after_detach_refused_where_a_view_lies_outside_the_tensor(torch64):
+    # (h.as_strided_ keeps h[0]'s entries: r = h[1] is outside; torch's r follows the write
+    # through the storage, where take on h cannot reach: refused, before anything changes)
+    def program(lib):
+        x, v, h = _h(lib)
+        r = h[1]
+        h.detach_()
+        h.as_strided_((2,), (1,))
+        h.mul_(v)
+        return r
+
+    assert program(torch64).requires_grad
+    with pytest.raises(RuntimeError, match=r"^mul_: .*detach_\(\).* holds entries outside") as error:
+        program(tg)
+    _one_line(error)
+    x, v, h = _h(tg)
+    r = h[1]
+    h.detach_()
+    h.as_strided_((2,), (1,))
+    with pytest.raises(RuntimeError):
+        h.mul_(v)
+    assert h.tolist() == [2.0, 4.0] and r.tolist() == [6.0, 8.0]  # (nothing written)
+
+
 def _old_layout_backward(lib, change, values=((1.0, 2.0), (3.0, 4.0))):
     """h = x * 2 changed in place under no_grad() by `change`, then (h * w).sum()
     backward, w = 1, 2, ... in h's new shape: x.grad, or the error's text."""

@@ -231,38 +231,36 @@ def _regenerated(t: Tensor, views: Any, start: int, values: np.ndarray, name: st
              if view is not t and view._ctx is not None]
     if not stale:
         return []
-    of_t, found = {id(t): True}, []
+    of_t, found, positions_of = {id(t): True}, [], _positions_in(values)
     for view in stale:
         if not _descends(view, of_t) or view.dtype != values.dtype or not np.may_share_memory(
                 view._data, t._data):  # (a copy: `_taken_again`'s, taken again as it is)
             continue
-        at = _positions_in(values, view._data)
+        at = positions_of(view._data)
         if at is None:
-            raise _outside(name, view, values.shape, instead)
+            raise RuntimeError(f"{name}: a view of this tensor taken before (op "
+                               f"'{view._ctx.name}', shape {view.shape}) holds entries outside "
+                               f"its new layout (shape {values.shape}), whose gradient it "
+                               f"would lose; take that view again after the change (or del "
+                               f"it first), or {instead}")
         found.append((view, at))
     return found
 
 
-def _outside(what: str, view: Tensor, shape: tuple, instead: str) -> RuntimeError:
-    """The refusal of a change after which `view`, taken before, holds entries outside the
-    tensor's new layout (of `shape`)."""
-    made_by = view._ctx.name if view._ctx is not None else "a cut view"
-    return RuntimeError(f"{what}: a view of this tensor taken before (op '{made_by}', shape "
-                        f"{view.shape}) holds entries outside its new layout (shape {shape}), "
-                        f"whose gradient it would lose; take that view again after the change "
-                        f"(or del it first), or {instead}")
-
-
-def _positions_in(values: np.ndarray, view: np.ndarray) -> np.ndarray | None:
-    """The position of each entry of `view` among `values`' entries (flat, in their
-    order), found by address; None if one is not among them."""
+def _positions_in(values: np.ndarray) -> Callable[[np.ndarray], np.ndarray | None]:
+    """A lookup of the position of each entry of a view among `values`' entries (flat, in
+    their order), by address (None if one is not among them); `values`' sorted once."""
     own = addresses(values).ravel()
     order = np.argsort(own, kind="stable")
-    ranked, wanted = own[order], addresses(view)
-    if not own.size:
-        return None if wanted.size else np.zeros(view.shape, np.int64)
-    k = np.minimum(np.searchsorted(ranked, wanted), own.size - 1)
-    return None if (ranked[k] != wanted).any() else order[k]
+    ranked = own[order]
+
+    def positions_of(view: np.ndarray) -> np.ndarray | None:
+        wanted = addresses(view)
+        if not own.size:
+            return None if wanted.size else np.zeros(view.shape, np.int64)
+        k = np.minimum(np.searchsorted(ranked, wanted), own.size - 1)
+        return None if (ranked[k] != wanted).any() else order[k]
+    return positions_of
 
 
 def _descends(view: Tensor, of_t: dict) -> bool:
@@ -298,9 +296,8 @@ def detach_(self: Tensor) -> Tensor:
 
 
 # a tensor detached in place whose views taken before live (its version counter's id:
-# the counter, those views, t): a later write cuts them from the
-# graph, or is refused with gradients on where it writes one of them (`_cut_views`);
-# dropped with t or its last view
+# the counter, those views, t): a later write cuts them from the graph, or is refused with
+# gradients on where it writes one of them (`_cut_views`); dropped with t or its last view
 _DETACHED_VIEWS: dict[int, tuple[list, list, weakref.ref]] = {}
 
 
@@ -344,29 +341,31 @@ def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
                            f"under `with tg.no_grad():`, or take the view again from the "
                            f"detached tensor and write that")
     base = entry[2]()
+    followed = grad_on and base is not None and _viewed_in(t, {id(base): True}) and (
+        t._ctx is not None or any(isinstance(x, Tensor) and x._requires_grad for x in operands))
+    taken = _viewing(base, alive, what) if followed else []  # (refused before any is cut)
     _cut(alive)
-    if grad_on and base is not None and _viewed_in(t, {id(base): True}) and (
-            t._ctx is not None or any(isinstance(x, Tensor) and x._requires_grad
-                                      for x in operands)):
-        _viewing(base, alive, what)
-        return False
-    return True
+    for view, made_by in zip(alive, taken):
+        view._made_by = made_by
+    return not followed
 
 
-def _viewing(base: Tensor, views: list, what: str) -> None:
-    """Each of `views`, cut, made a view of `base` (a constant, about to take part in the
-    graph) at its entries: take at their positions, as PyTorch's as_strided, for
-    in_place_recorded.py to take again on base's new version."""
+def _viewing(base: Tensor, views: list, what: str) -> list:
+    """For each of `views`, how it is a view of `base` (a constant, about to take part in
+    the graph): take at its entries' positions, as PyTorch's as_strided, for
+    in_place_recorded.py to take it again on base's new version once it is cut."""
+    positions_of, taken = _positions_in(base._data), []
     for view in views:
-        at = _positions_in(base._data, view._data)
+        at = positions_of(view._data)
         if at is None or view.dtype != base.dtype:
             raise RuntimeError(
                 f"{what}: this tensor (shape {base.shape}) was detached in place (detach_()), "
                 f"and a view of it taken before (shape {view.shape}) holds entries outside its "
                 f"present layout, so it cannot follow this change, as PyTorch's would: del it "
                 f"first, or write this under `with tg.no_grad():`")
-        view._made_by = versions.ConstantView.taken_by(Take, {"indices": at, "axis": None},
-                                                       (base,))
+        taken.append(versions.ConstantView.taken_by(Take, {"indices": at, "axis": None},
+                                                    (base,)))
+    return taken
 
 
 _cut_views = until_done(_DETACHED_VIEWS, _cut_or_refuse)
