@@ -144,7 +144,8 @@ def test_a_recorded_write_after_detach_refused_where_a_view_lies_outside_the_ten
         return r
 
     assert program(torch64).requires_grad
-    with pytest.raises(RuntimeError, match=r"^mul_: .*detach_\(\).* holds entries outside") as error:
+    refused = r"^mul_: .*detach_\(\).* holds entries outside"
+    with pytest.raises(RuntimeError, match=refused) as error:
         program(tg)
     _one_line(error)
     x, v, h = _h(tg)
@@ -181,15 +182,18 @@ def test_a_backward_into_the_old_layout_node_is_summed_back_as_torch(torch64, ch
     assert ours == [[2.0, 4.0], [6.0, 8.0]]  # (d/dx of sum(2 x * w), w = 1..4 in x's order)
 
 
-def test_a_summed_back_gradient_gradchecks():
-    def f(x):
-        h = x * 2
-        with tg.no_grad():
-            h.unsqueeze_(0)
-        return h * tg.tensor([[[1.0, 3.0], [5.0, 7.0]]], dtype=tg.float64)
+@pytest.mark.parametrize("shape", [(2, 2), (3,), (1, 3), (0, 2), ()])
+def test_a_summed_back_gradient_gradchecks(shape):
+    values = np.array([1.0, -2.0, 0.0, 4.0, 0.0, 5.0])[:int(np.prod(shape))].reshape(shape)
+    weights = np.arange(1.0, 1 + values.size).reshape((1, 1) + shape)  # (h's new shape)
 
-    assert tg.gradcheck(f, (tg.tensor([[1.0, -2.0], [0.0, 4.0]], dtype=tg.float64,
-                                      requires_grad=True),))
+    def f(x):
+        h = x * x
+        with tg.no_grad():
+            h.unsqueeze_(0).unsqueeze_(0)
+        return h * tg.tensor(weights, dtype=tg.float64)
+
+    assert tg.gradcheck(f, (tg.tensor(values, dtype=tg.float64, requires_grad=True),))
 
 
 @pytest.mark.torch
