@@ -395,8 +395,9 @@ def test_the_buttons_are_disabled_at_either_end(tmp_path):
 @needs_browser
 def test_a_wide_picture_fits_the_window_and_scrolls_sideways_at_full_size(tmp_path):
     # a 3393 pt wide left-to-right graph: fitted to the window by default (thirty-second
-    # round: the thirty-first's 0.9 of its size scrolled sideways at every step), and at
-    # its own size, readable, a click on "full size" away
+    # round: the thirty-first's 0.9 of its size scrolled sideways at every step), but no
+    # smaller than its text reads (forty-first round: 11 px, scrolling in its box), and at
+    # its own size a click on "full size" away
     steps = tg.backward_steps(grokking()[-1], direction="LR")
     browser = opened(steps.save(tmp_path / "s.html"), tmp_path)
     measure = """(function () {
@@ -406,7 +407,10 @@ def test_a_wide_picture_fits_the_window_and_scrolls_sideways_at_full_size(tmp_pa
     })()"""
     try:
         scale, wide, shown = browser.evaluate(measure)
-        assert scale < 1 and wide <= shown, (scale, wide, shown)  # fits: nothing scrolls
+        assert scale < 1 and wide > shown, (scale, wide, shown)  # smaller, scrolls in its box
+        smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"',
+                                                          steps.frames[0]))
+        assert scale * smallest * 4 / 3 >= 11 - 0.01, scale  # (in pt: its text at 11 px or more)
         assert browser.evaluate("document.documentElement.scrollWidth") <= 1280
         browser.click(".size")
         scale, wide, shown = picture = browser.evaluate(measure)

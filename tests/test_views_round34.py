@@ -74,7 +74,8 @@ PLACE = """(function () {
   text.selectNodeContents(caption);
   var scroller = document.querySelector('.backward-steps');
   var down = scrollY + (scroller.scrollHeight > scroller.clientHeight ? scroller.scrollTop : 0);
-  return [Math.round(svg.top + down), Math.round(svg.left), Math.round(svg.width),
+  var sideways = frame.querySelector('.picture').scrollLeft;  // (to the step's node)
+  return [Math.round(svg.top + down), Math.round(svg.left + sideways), Math.round(svg.width),
           caption.offsetHeight, Math.round(text.getBoundingClientRect().height)];
 })()"""
 

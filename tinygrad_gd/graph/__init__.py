@@ -190,7 +190,8 @@ title: its name, a folded constant, an index, the axis it runs over),
 misdeclared elementwise, a checkpoint),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),
-`steps.py` (the step-by-step page).
+`steps.py` (the step-by-step page), `readable.py` (how small the page may draw a frame:
+its smallest text at 11 px).
 """
 from __future__ import annotations
 

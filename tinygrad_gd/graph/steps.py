@@ -10,9 +10,10 @@ styles or fonts (inline SVG from Graphviz); previous/next buttons, a slider, the
 arrow keys and Home/End move between frames, and each step scrolls its node into view
 (with room under it for the edges it sends its gradient on); each caption is as tall as
 the longest, so the picture stays in its place from step to step.
-A frame fits the window's width (a wide network's drawn smaller: nothing scrolls
-sideways); "full size" (the button, or a click on the picture) draws it at its own size,
-scrolling sideways to the step's node, and "fit to window" fits it again. A graph larger
+A frame fits the window's width, a wide network's drawn smaller, but never so small that
+its smallest text reads under 11 px (`readable.py`: then it scrolls sideways); "full size"
+(the button, or a click on the picture) draws it at its own size, scrolling sideways to the
+step's node, and "fit to window" fits it again. A graph larger
 than `max_nodes` is refused: its steps would highlight one folded box. In Jupyter the
 returned object displays inline; where a notebook's HTML is sanitized (an untrusted
 notebook: no script, style or SVG) it shows the last step as an image, and its mimebundle
@@ -39,6 +40,7 @@ from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_fol
 from .held import hook_said
 from .labels import _HIDDEN, _Drawing
 from .options import _Options
+from .readable import readable_width
 from .text import _array, _shown_whole
 from .titles import op_name, ops_told_apart
 from .unshown import RERUN, below_a_rerun, rerun_title
@@ -160,7 +162,8 @@ _SCRIPT = """(function () {
   var size = root.querySelector('.size');
   function fits() {  // the current frame's picture fits the width at its own size
     var picture = frames[current].querySelector('.picture'), svg = picture.querySelector('svg');
-    return !svg || svg.width.baseVal.value <= picture.clientWidth + 1;
+    return !svg || svg.width.baseVal.value <= Math.max(  // (or no smaller for readable text)
+      picture.clientWidth, parseFloat(svg.style.minWidth) || 0) + 1;
   }
   function show(k, scroll) {
     var had = document.activeElement;
@@ -290,6 +293,9 @@ def _svg_only(svg: str, prefix: str) -> str:
     svg = svg[start:] if start >= 0 else svg
     svg = re.sub(r"<!--[^>]*-->\n", "", svg).replace(f' font-family="{_FONT}"', "")
     svg = svg.replace(' text-anchor="start"', "")
+    narrowest = readable_width(svg)  # (the style's max-width:100% shrinks it no further)
+    if narrowest:
+        svg = svg.replace("<svg ", f'<svg style="min-width:{narrowest:.0f}px" ', 1)
     return re.sub(r'(\bid="|url\(#|href="#)', lambda m: m[1] + prefix, svg)
 
 
