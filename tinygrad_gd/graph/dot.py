@@ -24,7 +24,7 @@ from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE, _
                      _Drawing, _hidden_constants, _notes, _red, _styled, _tensor_lines)
 from .calls import _called_model
 from .folds import _fold_structure, _modules_fold_above
-from .frames import frame_paths, framed, label_inside
+from .frames import frame_paths, framed, into_frame, label_inside, rank_gap
 from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
 from .options import _Options
 from .partials import _op_lines
@@ -273,8 +273,8 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
 def _emit(drawing: _Drawing) -> graphviz.Digraph:
     """The Digraph of a prepared drawing (of its step, in a step-by-step frame)."""
     graph, layout, options = drawing.graph, drawing.layout, drawing.options
-    dot = _InlineDigraph(name="computation_graph")
-    dot.attr(rankdir=options.direction, nodesep="0.25", ranksep="0.3")
+    dot, paths, inside = _InlineDigraph(name="computation_graph"), frame_paths(drawing), {}
+    dot.attr(rankdir=options.direction, nodesep="0.25", ranksep=rank_gap(paths, options.mode))
     # a margin wide enough that a renderer's font a little wider than Graphviz's estimate
     # still keeps the text inside its box
     dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.14,0.05")
@@ -284,7 +284,6 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
             return _box_node(into, drawing, unit)
         (_op_node if unit[0] == "f" else _tensor_node)(into, drawing, int(unit[1:]))
 
-    paths, inside = frame_paths(drawing), {}  # (the units drawn in a module call's frame)
     for unit in dict.fromkeys(u for i in range(len(graph.tensors))
                               for u in (layout.op_unit[i], layout.tensor_unit[i]) if u):
         if unit in paths:
@@ -399,7 +398,8 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
     the units drawn in module calls' frames, their paths, which the label stays inside)."""
     if drawing.options.mode == "forward":
         flows = "result" if target in drawing.layout.tensor_unit else "input"
-        dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, flows))
+        dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, flows),
+                 **into_frame(frames, source, target, drawing.options.direction))
         return
     graph, layout = drawing.graph, drawing.layout
     attrs: dict[str, str] = {}

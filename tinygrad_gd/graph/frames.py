@@ -23,6 +23,11 @@ ran past the frame's right side (its top, across a drawing from left to right). 
 weighted to stay straight keeps the two together; one that other edges hold slanting (its
 ends a result used twice and one of its uses) can still set its label past its room, by
 up to half its slant.
+
+An input from outside every frame (a parameter, the data) into an op in one leaves its
+box from the side facing the op (`into_frame`), and a forward view with frames spaces
+its ranks wider (`rank_gap`): routed in the narrow gap between its rank and the frame's
+top, a layer's bias ran along the bottom of its weight's box, as if under it.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from .calls import _call_key, _common_prefix_length, _made_in_call, _module_titl
 from .text import _escape
 from .tooltips import tooltip
 
-__all__ = ["frame_paths", "framed", "label_inside"]
+__all__ = ["frame_paths", "framed", "label_inside", "into_frame", "rank_gap"]
 
 _FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "margin": "12"}
 # dot pulls each frame's sides together with weight 128: an edge's pull to stay straight
@@ -97,3 +102,19 @@ def label_inside(paths: dict[str, tuple], tail: str, head: str) -> dict[str, str
     edge straight; {} where no frame holds both."""
     shared = _common_prefix_length(paths.get(tail, ()), paths.get(head, ()))
     return {"weight": str(_STRAIGHT * shared)} if shared else {}
+
+
+_FACING = {"TB": "s", "BT": "n", "LR": "e", "RL": "w"}  # the side of a box toward the next rank
+
+
+def into_frame(paths: dict[str, tuple], tail: str, head: str, direction: str
+               ) -> dict[str, str]:
+    """The port an edge from outside every frame into a framed node leaves its box by
+    (`paths`: the framed units, as `frame_paths` gives them); {} for any other edge."""
+    return {"tailport": _FACING[direction]} if head in paths and tail not in paths else {}
+
+
+def rank_gap(paths: dict[str, tuple], mode: str) -> str:
+    """Graphviz's ranksep (inches): wider in a forward view with frames, whose inputs run
+    between their rank and a frame's top (`into_frame`)."""
+    return "0.4" if paths and mode == "forward" else "0.3"
