@@ -356,10 +356,12 @@ def _html(lines: list[str]) -> str:
 def _spaced(label: str, matrix_first: bool = False) -> str:
     """An edge's label with room on either side: Graphviz sets the labels of edges that
     leave one node on one line, so without it they would read as one ("…max 0.18[0, …");
-    more on the edge's side where the label begins with a matrix (`matrix_first`)."""
+    more on the edge's side where the label begins with a matrix (`matrix_first`). Its lines
+    of text start at one left edge: centred, a product's second line (`= [..]`, `frozen
+    [0]: ...`) sat off from the first, as if it were another label."""
     return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
             f'<TD WIDTH="{_MATRIX_GAP if matrix_first else _EDGE_GAP[0]}"></TD>'
-            f'<TD>{label[1:-1]}</TD>'
+            f'<TD BALIGN="LEFT">{label[1:-1]}</TD>'
             f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
