@@ -436,6 +436,11 @@ def has_user_hooks(tensor: Any) -> bool:
         or bool(_post_accumulate.get(tensor))
 
 
+def user_hook_keys(tensor: Any) -> set:
+    """The keys of the user's gradient hooks on this tensor now (`freeze_`'s is none)."""
+    return {key for key, hook in (_hooks.get(tensor) or {}).items() if _users(tensor, hook)}
+
+
 def _users(tensor: Any, hook: Callable) -> bool:
     """Whether `hook`, on `tensor`, is the user's: `freeze_`'s own is not."""
     return hook != getattr(tensor, "_zero_frozen_entries", None)

@@ -121,11 +121,15 @@ def _hooked_words(drawing: Any, i: int) -> str:
     on h, now removed`, hook_changes.py's `removed_changed_into`). "" where none did."""
     tensors, hookers = drawing.graph.tensors, drawing.hooked_upstream.get(i, frozenset())
     upstream = sorted(j for j in hookers if isinstance(j, int))
-    named = [_hook_place(drawing, j) for j in upstream
-             if hooks.changed_into(tensors[j], tensors[i])
-             or hooks.node_changed_into(tensors[j]._ctx, tensors[i])]
-    gone = [_hook_place(drawing, j) for j in upstream  # (those removed since: named so)
-            if hook_changes.removed_changed_into(tensors[j], tensors[i])]
+    live = [j for j in upstream if hooks.changed_into(tensors[j], tensors[i])
+            or hooks.node_changed_into(tensors[j]._ctx, tensors[i])]
+    removed = [j for j in upstream  # (those removed since: named so)
+               if hook_changes.removed_changed_into(tensors[j], tensors[i])]
+    named = [_hook_place(drawing, j) for j in live if j not in removed]
+    gone = [_hook_place(drawing, j) for j in removed if j not in live]
+    # a tensor with both: one phrase, not its name twice (`a hook on h, a hook on h, now
+    # removed` read as two tensors)
+    both = [_live_and_removed(drawing, tensors[j], j) for j in live if j in removed]
     modules = sorted({_module_place(drawing, node) for node in hookers if not isinstance(
         node, int) and hooks.node_changed_into(node, tensors[i])})
     own = _own_hooks(hooks.changed_into(tensors[i], tensors[i]),
@@ -136,9 +140,26 @@ def _hooked_words(drawing: Any, i: int) -> str:
                 if named else []),
               *([f"{'a hook' if len(gone) == 1 else 'hooks'} on {_listed(gone)}, now removed"]
                 if gone else []),
+              *both,
               *([f"{'a backward hook' if len(modules) == 1 else 'backward hooks'} of "
                  f"{_listed(modules)}"] if modules else [])]
     return f"changed by {', '.join(places)}, or from other backward() calls" if places else ""
+
+
+def _live_and_removed(drawing: Any, tensor: Any, j: int) -> str:
+    """Tensor j's hooks as one cause where some that changed its gradient are on it still and
+    some removed since: `two hooks on h, one now removed` (those that changed numbers in the
+    last pass one did, hook_changes.py's `changers`; at least one of each)."""
+    sent, keys = hook_changes.sent_on(tensor), hooks.user_hook_keys(tensor)
+    changers = sent.changers if sent is not None else frozenset()
+    on, off = max(1, len(changers & keys)), max(1, len(changers - keys))
+    return f"{_counted(on + off)} hooks on {_hook_place(drawing, j)}, {_counted(off)} now removed"
+
+
+def _counted(number: int) -> str:
+    """A small count in words, as a sentence says it (`two`), a larger one in digits."""
+    words = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    return words[number - 1] if 0 < number <= len(words) else str(number)
 
 
 def _own_hooks(live: bool, removed: int) -> str:
