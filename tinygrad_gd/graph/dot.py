@@ -274,7 +274,7 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
     """The Digraph of a prepared drawing (of its step, in a step-by-step frame)."""
     graph, layout, options = drawing.graph, drawing.layout, drawing.options
     dot, paths, inside = _InlineDigraph(name="computation_graph"), frame_paths(drawing), {}
-    dot.attr(rankdir=options.direction, nodesep="0.25", ranksep=rank_gap(paths, options.mode))
+    dot.attr(rankdir=options.direction, nodesep="0.25", ranksep=rank_gap(drawing, paths))
     # a margin wide enough that a renderer's font a little wider than Graphviz's estimate
     # still keeps the text inside its box
     dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.14,0.05")
@@ -399,7 +399,7 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
     if drawing.options.mode == "forward":
         flows = "result" if target in drawing.layout.tensor_unit else "input"
         dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, flows),
-                 **into_frame(frames, source, target, drawing.options.direction))
+                 **into_frame(drawing, frames, source, target))
         return
     graph, layout = drawing.graph, drawing.layout
     attrs: dict[str, str] = {}

@@ -24,10 +24,10 @@ weighted to stay straight keeps the two together; one that other edges hold slan
 ends a result used twice and one of its uses) can still set its label past its room, by
 up to half its slant.
 
-An input from outside every frame (a parameter, the data) into an op in one leaves its
-box from the side facing the op (`into_frame`), and a forward view with frames spaces
-its ranks wider (`rank_gap`): routed in the narrow gap between its rank and the frame's
-top, a layer's bias ran along the bottom of its weight's box, as if under it.
+Where two parameters or more from outside every frame feed a framed op (a layer's weight
+and bias), their edges leave their boxes from the side facing the op (`into_frame`) and
+the forward view spaces its ranks wider (`rank_gap`): routed in the narrow gap between
+their rank and the frame's top, the bias ran along the bottom of the weight's box.
 """
 from __future__ import annotations
 
@@ -107,14 +107,29 @@ def label_inside(paths: dict[str, tuple], tail: str, head: str) -> dict[str, str
 _FACING = {"TB": "s", "BT": "n", "LR": "e", "RL": "w"}  # the side of a box toward the next rank
 
 
-def into_frame(paths: dict[str, tuple], tail: str, head: str, direction: str
-               ) -> dict[str, str]:
-    """The port an edge from outside every frame into a framed node leaves its box by
-    (`paths`: the framed units, as `frame_paths` gives them); {} for any other edge."""
-    return {"tailport": _FACING[direction]} if head in paths and tail not in paths else {}
+def _parameters_into(drawing: Any, paths: dict[str, tuple], head: str) -> int:
+    """How many parameters from outside every frame feed the framed node `head` (a layer's
+    weight and bias: side by side in one rank, the farther one's edge runs past the other)."""
+    tensors = drawing.graph.tensors
+    return sum(1 for source, target in drawing.layout.edges if target == head
+               and source not in paths and source[:1] == "t" and source[1:].isdigit()
+               and tensors[int(source[1:])]._ctx is None
+               and tensors[int(source[1:])].requires_grad)
 
 
-def rank_gap(paths: dict[str, tuple], mode: str) -> str:
-    """Graphviz's ranksep (inches): wider in a forward view with frames, whose inputs run
-    between their rank and a frame's top (`into_frame`)."""
-    return "0.4" if paths and mode == "forward" else "0.3"
+def into_frame(drawing: Any, paths: dict[str, tuple], tail: str, head: str) -> dict[str, str]:
+    """The port an edge from outside every frame into a framed node fed two parameters or
+    more leaves its box by, facing the node (`paths`: the framed units, as `frame_paths`
+    gives them); {} for any other edge."""
+    if head not in paths or tail in paths or _parameters_into(drawing, paths, head) < 2:
+        return {}
+    return {"tailport": _FACING[drawing.options.direction]}
+
+
+def rank_gap(drawing: Any, paths: dict[str, tuple]) -> str:
+    """Graphviz's ranksep (inches): wider in a forward view where a framed node is fed two
+    parameters or more from outside (`into_frame`), their edges run between their rank and
+    the frame's top."""
+    crowded = drawing.options.mode == "forward" and any(
+        _parameters_into(drawing, paths, unit) >= 2 for unit in paths)
+    return "0.4" if crowded else "0.3"
