@@ -8,10 +8,11 @@ the cause of a `.grad` only where that `.grad` holds its change (grad_starts.py'
 `held_by`). Where a hook of a result is removed (`handle.remove()`, or in its own run)
 after it changed numbers, the pass it last did so in is kept (`keep_removed`,
 `removed_change`, `removed_changed_into`): a `.grad` it tripled, drawn after the removal,
-would otherwise read as accumulated. While one is kept the extension stays on
-(`kept_removed`), so that passes note where `.grad` starts and a `.grad` cleared since holds
-no change of it; it is dropped with the result. A leaf's is kept as a removed
-post-accumulate-grad hook's change is (hooks.py's `_keep_removed`), with no extension on.
+would otherwise read as accumulated. No extension stays on for it (a later backward pays
+nothing): a `.grad` cleared since (`x.grad = None`, zero_grad()) notes its own new start
+(`cleared`), so holds no change of it; it is dropped with the result. A leaf's is kept as
+a removed post-accumulate-grad hook's change is (hooks.py's `_keep_removed`), with no
+extension on.
 Nothing is kept where no hook was ever registered: nothing on the common path.
 """
 from __future__ import annotations
@@ -21,12 +22,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .backward_passes import grad_stamp, running_pass
+from .backward_passes import grad_stamp, next_stamp, running_pass
 from .by_identity import ByIdentity
+from . import grad_starts
 from .grad_starts import held_by, keeping
 
 _sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
 _removed = ByIdentity()  # tensor -> stamp of the last pass its hooks, all removed, changed
+# non-empty while a removed hook's change is kept: what `.grad = None` asks, at no call's cost
+kept_removed = _removed._entries
 
 
 class Sent(NamedTuple):
@@ -42,6 +46,9 @@ class Sent(NamedTuple):
     # started later, after `x.grad = None`, holds no change of theirs (`changed_into`)
     changed_at: int = 0
     changers: frozenset = frozenset()  # the keys of the hooks that did in that pass
+    # the last autograd.grad pass in which one did (0: none): it adds into the `.grad` of
+    # retain_grad() tensors only, as PyTorch's, so only theirs hold that change
+    retained_at: int = 0
 
 
 def keep_sent(tensor: Any, grad: Any, changers: frozenset) -> None:
@@ -51,12 +58,14 @@ def keep_sent(tensor: Any, grad: Any, changers: frozenset) -> None:
     running = running_pass()
     if running is not None:
         stamp, array = grad_stamp() if changers else 0, np.array(getattr(grad, "_data", grad))
+        retained = next_stamp() if changers and not stamp else 0  # (autograd.grad's pass)
         with keeping:
             earlier = _sent.get(tensor)
             _sent.set(tensor, Sent(array, bool(changers) or earlier is not None
                                    and earlier.changed, weakref.ref(running.output),
                                    stamp or earlier is not None and earlier.changed_at or 0,
-                                   changers if stamp or earlier is None else earlier.changers))
+                                   changers if stamp or earlier is None else earlier.changers,
+                                   retained or earlier is not None and earlier.retained_at or 0))
 
 
 def sent_on(tensor: Any) -> Sent | None:
@@ -89,9 +98,11 @@ def keep_removed(tensor: Any, key: int | None = None, keep: bool = True) -> None
         _removed.set(tensor, sent.changed_at)
 
 
-def kept_removed() -> bool:
-    """Whether a removed hook's change is kept (the extension then stays on)."""
-    return bool(_removed._entries)
+def cleared(tensor: Any) -> None:
+    """`tensor.grad` set to None while a removed hook's change is kept (`kept_removed`
+    non-empty, which the caller asks first): the `.grad` a later pass makes holds none of
+    it (noted here, not by every later pass)."""
+    grad_starts.cleared(tensor)
 
 
 def removed_change(tensor: Any) -> int:

@@ -15,6 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine, grad_starts, hooks, values, versions  # noqa: F401  (versions: always on)
+from . import hook_changes
 from .engine import Function, is_grad_enabled
 from .errors import GradientDtypeError, ShapeError, user_stacklevel
 from .grad_mode import check_flag
@@ -341,6 +342,8 @@ class Tensor:
                                  f"{self.shape}; assign one of the tensor's shape, or None")
             if grad is not self._grad:  # (`w.grad += 1` assigns the same: no new start)
                 grad_starts.assigned(self, grad)  # (no hook's change is in a .grad set by hand)
+        elif hook_changes.kept_removed and self._grad is not None:
+            hook_changes.cleared(self)  # (a removed hook's change: not in the next .grad)
         self._grad, self._grad_at = grad, writes[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -420,6 +423,10 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
     """Module.zero_grad and optimizer.zero_grad: each `.grad = None`, or (set_to_none=False)
     zeroed in place; a parameter without a gradient keeps None, as in PyTorch: a zero
     gradient would make step() move a frozen or unused parameter (weight decay)."""
+    if set_to_none and hook_changes.kept_removed:  # (the setter's `cleared`)
+        params = list(params)  # (a generator, Module.parameters(): read twice)
+        for p in params:
+            hook_changes.cleared(p)
     for p in params:
         if set_to_none:
             p._grad = None  # (the setter's None, without a property call per parameter)
