@@ -141,7 +141,8 @@ the drawing does not run is named where it changed a `.grad` (`changed by a hook
 from other backward() calls`; a module's backward hook by its module as its box is titled,
 `a backward hook of fc2: Linear(3 -> 1)`; a leaf's post-accumulate-grad hook or a tensor
 hook removed since, while `.grad` holds its change, `changed by its hook, now removed, ...`,
-`a hook on h, now removed`; none for a `.grad` set by hand since), and the hooked
+`a hook on h, now removed`, beside one still on it `two hooks on h, one now removed`;
+none for a `.grad` set by hand since), and the hooked
 result says what its hook sent on in the last `backward()` that ran it (`its hook sent on
 [..]`, `in a backward() from another output, ...` where that pass was not from the drawn
 output), or `its hook has not run yet`.
