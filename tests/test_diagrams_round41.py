@@ -30,7 +30,7 @@ from test_graph_steps import _digits_here
 pytestmark = needs_dot
 
 _SVG = "{http://www.w3.org/2000/svg}"
-_demo_fixture = test_graph_steps.demo_svgs  # (`demo_svgs`: every view the demo draws)
+demo_svgs = test_graph_steps.demo_svgs  # (a fixture: every view the demo draws)
 
 
 def _svg(graph) -> str:
