@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .errors import user_stacklevel
 from . import autograd_function as function
 from . import autograd_functional as functional
 from . import autograd_graph as graph
@@ -80,7 +81,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if not only_inputs:
         warnings.warn("grad: only_inputs argument is deprecated and is ignored now (defaults "
                       "to True); to accumulate gradients elsewhere use tg.autograd.backward",
-                      FutureWarning, stacklevel=2)
+                      FutureWarning, stacklevel=user_stacklevel())
     if materialize_grads and allow_unused is False:
         raise ValueError("grad: expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False")
@@ -173,7 +174,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
             raise RuntimeError("backward: grad_tensors and grad_variables (its deprecated "
                                "name) were both given; give grad_tensors only")
         warnings.warn("backward: grad_variables is deprecated; use grad_tensors instead",
-                      FutureWarning, stacklevel=2)
+                      FutureWarning, stacklevel=user_stacklevel())
         grad_tensors = grad_variables
     tensors = tensor_list("backward", "tensors", tensors)
     inputs = backward_inputs("backward", edge_tensors(tensors, inputs))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from .errors import user_stacklevel
 from .tensor import Tensor
 
 __all__ = ["Variable", "variable", "is_tensor_like"]
@@ -41,7 +42,7 @@ class Variable(metaclass=_VariableMeta):
                 volatile: Any = None) -> Tensor:  # type: ignore[misc]
         if volatile is not None:
             warnings.warn("volatile was removed and now has no effect. Use `with "
-                          "tg.no_grad():` instead.", UserWarning, stacklevel=2)
+                          "tg.no_grad():` instead.", UserWarning, stacklevel=user_stacklevel())
         if data is None:
             return Tensor([], requires_grad=bool(requires_grad))
         if not isinstance(data, Tensor):

@@ -27,6 +27,7 @@ import os
 import warnings
 from typing import Any
 
+from .errors import user_stacklevel
 from . import anomaly, legacy_types
 from .anomaly import is_anomaly_enabled
 from .grad_mode import check_flag
@@ -161,7 +162,7 @@ def set_num_threads(int: int) -> None:  # noqa: A002  (PyTorch's parameter name)
         warnings.warn(f"set_num_threads({count}): NumPy's BLAS runs with "
                       f"{running} threads, fixed when NumPy loaded; set "
                       f"OMP_NUM_THREADS={count} before Python starts", UserWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
 
 
 def get_num_interop_threads() -> int:
@@ -176,7 +177,7 @@ def set_num_interop_threads(int: int) -> None:  # noqa: A002
     if count != 1:
         warnings.warn(f"set_num_interop_threads({count}): ops run one after another in "
                       f"the calling thread here; there is no pool to size", UserWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
 
 
 def set_flush_denormal(mode: bool) -> bool:
@@ -208,7 +209,7 @@ def set_default_tensor_type(t: Any) -> None:
     PyTorch's. There is one device, so the type names no other."""
     warnings.warn("set_default_tensor_type() is deprecated (as PyTorch's, since 2.1); use "
                   "tg.set_default_dtype() and tg.set_default_device() instead", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     name = t if isinstance(t, str) else f"{t.__module__}.{t.__name__}" \
         if isinstance(t, type) and not isinstance(t, _LegacyType) else None
     legacy = t if isinstance(t, _LegacyType) else None

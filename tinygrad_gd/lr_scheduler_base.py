@@ -14,6 +14,7 @@ import numbers
 import warnings
 from typing import Any
 
+from .errors import user_stacklevel
 from .optim_base import _copied  # (an lr kept apart from its group: a tensor cloned)
 from .tensor import Tensor
 
@@ -86,7 +87,7 @@ def _warn_if_optimizer_never_stepped(name: str, optimizer: Any) -> None:
         warnings.warn(f"Detected call of `lr_scheduler.step()` before `optimizer.step()`: "
                       f"{name}'s first learning rate was never used; in each epoch call "
                       f"optimizer.step() first, then scheduler.step()", UserWarning,
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
 
 
 class LRScheduler:

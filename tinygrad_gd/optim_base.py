@@ -27,7 +27,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import errors, versions
+from . import versions
 from .optim_checks import _check_modes, _check_number, closure_loss, group_params, \
     param_groups
 from .optim_hooks import (OptimizerHooks, run_load_state_dict_post_hooks,
@@ -338,7 +338,7 @@ class Optimizer(OptimizerHooks):
                 grad = p._grad  # (the attribute itself: .grad's property, per parameter)
                 if grad is not None:
                     if mixed:
-                        versions.tell_if_mixed(p, errors.user_stacklevel())  # (past the hooks)
+                        versions.tell_if_mixed(p)
                     self._step_param(p, grad._data, settings)
         return loss
 

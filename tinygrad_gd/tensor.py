@@ -322,13 +322,13 @@ class Tensor:
     def grad(self) -> "Tensor | None":
         """The gradient backward() stored (a leaf's, or a retained one's), else None."""
         if versions.mixed:  # (fast path: no .grad anywhere mixes steps: nothing to tell)
-            versions.tell_if_mixed(self, 2)
+            versions.tell_if_mixed(self)
         if self._grad is None and self._ctx is not None and not hooks.asked_to_retain(self):
             warnings.warn(  # (PyTorch warns too) w = w - lr * w.grad rebinds w to a result
                 f".grad of a tensor made by op '{self._ctx.name}' is None: backward() keeps "
                 f"the gradients of leaves (tensors you created) only. Update weights in place "
                 f"(with tg.no_grad(): w -= lr * w.grad), not w = w - ..., or call "
-                f"retain_grad() on this tensor before backward()", stacklevel=2)
+                f"retain_grad() on this tensor before backward()", stacklevel=user_stacklevel())
         return self._grad
 
     @grad.setter

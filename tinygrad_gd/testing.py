@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from .errors import user_stacklevel
 from .creation import _leaf, _sizes, make_generator
 from .grad_mode import check_flag
 from .gradcheck import GradcheckError
@@ -339,7 +340,7 @@ def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
     rounded to (PyTorch's would pass 1 against 1.5)."""
     warnings.warn("assert_allclose is deprecated, as PyTorch's torch.testing.assert_allclose "
                   "(since 1.12): use tg.testing.assert_close instead", FutureWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     a = np.asarray(getattr(actual, "_data", actual))
     e = np.asarray(getattr(expected, "_data", expected))
     if a.dtype.kind == "f" and not isinstance(expected, (Tensor, np.ndarray)):
@@ -428,7 +429,8 @@ def _bounds(where: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]
                          f"give numbers")
     if low == high and dtype.kind == "f":
         warnings.warn(f"{where}: low == high ({low}) is deprecated for float dtypes, as in "
-                      f"PyTorch; use tg.full(shape, {low})", FutureWarning, stacklevel=3)
+                      f"PyTorch; use tg.full(shape, {low})", FutureWarning,
+                      stacklevel=user_stacklevel())
     elif low >= high:
         raise ValueError(f"{where}: low must be less than high, got {low} >= {high}; give "
                          f"low < high")

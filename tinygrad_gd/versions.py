@@ -29,6 +29,7 @@ import numpy as np
 
 from .by_identity import ByIdentity
 from .engine import Extension, Function, switch
+from .errors import user_stacklevel
 from .tracked import writes, written_arrays
 
 Function.recorded_at = 0  # the write clock when the node was recorded
@@ -248,11 +249,11 @@ def grad_mixed(tensor: Any) -> bool:
     return tensor._version is not None and tensor._version[0] > last or mixed.take(grad)
 
 
-def tell_if_mixed(tensor: Any, stacklevel: int) -> None:
+def tell_if_mixed(tensor: Any) -> None:
     """Warn, once, where a `.grad` that mixes gradients from before and after an update is
-    used (`stacklevel`: the caller's frame, as warnings counts it)."""
+    used (at the user's line)."""
     if tensor._grad is not None and mixed and mixed.take(tensor._grad):
         warnings.warn(f".grad of {tensor.name or 'a tensor'} {tensor.shape} adds up gradients "
                       f"from before and after an update: clear .grad after each update "
                       f"(w.grad = None, w.grad.zero_(), optimizer.zero_grad())",
-                      stacklevel=stacklevel + 1)
+                      stacklevel=user_stacklevel())

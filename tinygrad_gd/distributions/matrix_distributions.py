@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from .. import linalg
 from ..creation import make_generator
 from ..functional import where
@@ -166,7 +167,8 @@ class Wishart(_GivenSigma, ExponentialFamily):
                              f"{p - 1}")
         if (df._data < p).any():
             warnings.warn(f"{where_}: low df values detected (df < p = {p}): singular "
-                          f"samples are highly likely for p - 1 < df < p", stacklevel=2)
+                          f"samples are highly likely for p - 1 < df < p",
+                          stacklevel=user_stacklevel())
         self.df = df if df.shape == batch_shape else df.broadcast_to(batch_shape)
         self._given, self._name = (name, "df"), name
         self._matrix = matrix if matrix.shape[:-2] == batch_shape \
@@ -263,7 +265,7 @@ class Wishart(_GivenSigma, ExponentialFamily):
         singular = ~np.asarray(self.support.check(sample))
         if singular.any():
             warnings.warn(f"{where_}: singular sample detected; drawing it again",
-                          stacklevel=2)
+                          stacklevel=user_stacklevel())
             for _ in range(tries):
                 if not singular.any():
                     break

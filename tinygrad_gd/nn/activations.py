@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from ..tensor import Tensor
 from . import functional as F
 from .parameter_reset import nothing_drawn, written_
@@ -47,7 +48,7 @@ class Hardtanh(_Activation):
                                 ("max_value", "max_val", max_value)):
             if value is not None:
                 warnings.warn(f"keyword argument `{old}` is deprecated and renamed to `{new}`",
-                              FutureWarning, stacklevel=2)
+                              FutureWarning, stacklevel=user_stacklevel())
         min_val = min_val if min_value is None else min_value
         max_val = max_val if max_value is None else max_value
         low, high = number("Hardtanh", "min_val", min_val), number("Hardtanh", "max_val", max_val)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..grad_mode import check_flag
 from ..ops.matmul import Linear
 from ..tensor import Tensor
@@ -171,7 +171,7 @@ def _masks(where: str, key_padding_mask: Any, attn_mask: Any, batch: int, heads:
     if key_padding_mask is not None and attn_mask is not None and \
             _dtype(key_padding_mask) != _dtype(attn_mask):
         warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. "
-                      "Use same type for both instead.", UserWarning, stacklevel=4)
+                      "Use same type for both instead.", UserWarning, stacklevel=user_stacklevel())
     padding = _additive(where, "key_padding_mask", key_padding_mask, dtype)
     attention = _additive(where, "attn_mask", attn_mask, dtype)
     if padding is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..errors import user_stacklevel
 from ..tensor import Tensor
 from .resampling import interpolate
 
@@ -17,7 +18,7 @@ __all__ = ["upsample", "upsample_nearest", "upsample_bilinear"]
 def _deprecated(name: str) -> None:
     # (stacklevel 3: the line that called F.<name>, as PyTorch's warning points there)
     warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
-                  f"instead.", UserWarning, stacklevel=3)
+                  f"instead.", UserWarning, stacklevel=user_stacklevel())
 
 
 def upsample(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -67,7 +67,7 @@ _UNIT_SIZE = ("Since version 1.3.0, affine_grid behavior has changed for unit-si
 def _align(where: str, align_corners: Any) -> bool:
     """align_corners as a bool; None is False, with PyTorch's warning."""
     if align_corners is None:
-        warnings.warn(_DEFAULT_CHANGED, UserWarning, stacklevel=3)
+        warnings.warn(_DEFAULT_CHANGED, UserWarning, stacklevel=user_stacklevel())
         return False
     return check_flag(where, "align_corners", align_corners)
 
@@ -116,7 +116,7 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
                          f"(N, {dims}, {dims + 1}) for size {size}, got shape {theta.shape}")
     spatial = size[2:]
     if align_corners and min(spatial) == 1:
-        warnings.warn(_UNIT_SIZE, UserWarning, stacklevel=2)
+        warnings.warn(_UNIT_SIZE, UserWarning, stacklevel=user_stacklevel())
     elif min(size) <= 0:
         raise ValueError(f"{where}: expected non-zero, positive output size, got {size}")
     if theta.shape[0] != size[0]:

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from ..creation import make_generator
 from ..grad_mode import no_grad
 from ..in_place import _number, scalar
@@ -94,7 +95,8 @@ def _empty(tensor: Any, where: str) -> bool:
     it is left as it is, with PyTorch's warning."""
     if isinstance(tensor, Tensor) and tensor.numel() == 0:
         warnings.warn(f"{where}: initializing a zero-element tensor (shape {tensor.shape}) "
-                      f"is a no-op; it is returned unchanged", UserWarning, stacklevel=3)
+                      f"is a no-op; it is returned unchanged", UserWarning,
+                      stacklevel=user_stacklevel())
         return True
     return False
 
@@ -376,7 +378,7 @@ def _deprecated(initialiser: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     def deprecated(*args: Any, **kwargs: Any) -> Tensor:
         warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.",
-                      FutureWarning, stacklevel=2)
+                      FutureWarning, stacklevel=user_stacklevel())
         return as_called(*args, **kwargs)
     deprecated.__name__ = deprecated.__qualname__ = old
     deprecated.__doc__ = f"Deprecated (PyTorch's old spelling): use nn.init.{new}."

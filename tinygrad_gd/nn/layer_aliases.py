@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ..errors import user_stacklevel
 from .loss import NLLLoss
 from .module import Module
 # the bases' constructors are ours (input_size, hidden_size, ...), not PyTorch's
@@ -30,7 +31,7 @@ class NLLLoss2d(NLLLoss):
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a "
                       "drop-in replacement and see "
                       "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
-                      FutureWarning, stacklevel=2)
+                      FutureWarning, stacklevel=user_stacklevel())
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
@@ -42,7 +43,7 @@ class Container(Module):
     def __init__(self, **kwargs: Any) -> None:
         warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
                       "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
         super().__init__()
         for name, module in kwargs.items():
             if module is not None and not isinstance(module, Module):

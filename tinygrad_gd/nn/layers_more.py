@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from .. import functional as tg
 from ..creation import make_generator
 from ..grad_mode import check_flag
@@ -73,7 +74,7 @@ class _InstanceNorm(_NormBase):
             if self.affine or self.track_running_stats:
                 raise ValueError(message)
             warnings.warn(f"{message}; normalised anyway (num_features is unused without "
-                          f"affine=True: PyTorch's warning)", stacklevel=2)
+                          f"affine=True: PyTorch's warning)", stacklevel=user_stacklevel())
         out = instance_norm(input if batched else input.unsqueeze(0),
                             getattr(self, "running_mean", None),
                             getattr(self, "running_var", None), self.weight, self.bias,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg_functional
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..tensor import Tensor, _raw
 from .layer_functions import _as_tensor, _named
 from .tensor_settings import held_int
@@ -72,7 +72,7 @@ def _legacy_reduction(where: str, size_average: Any, reduce: Any, reduction: Any
     legacy = "none" if not reduce else "sum" if size_average is not None and not size_average \
         else "mean"
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=3)
+                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=user_stacklevel())
     return legacy
 
 

@@ -143,7 +143,7 @@ class HookedCall:
         if not isinstance(output, (Tensor, tuple)):
             warnings.warn(f"{self.name}: for backward hooks to be called, module output "
                           f"should be a Tensor or a tuple of Tensors, but received "
-                          f"{type(output).__name__}", stacklevel=4)
+                          f"{type(output).__name__}", stacklevel=user_stacklevel())
             return output
         outputs = output if isinstance(output, tuple) else (output,)
         self.n_outputs = len(outputs)

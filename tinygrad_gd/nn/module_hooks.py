@@ -23,6 +23,7 @@ import warnings
 from collections import OrderedDict
 from typing import Any, Callable
 
+from ..errors import user_stacklevel
 from ..grad_mode import check_flag, is_grad_enabled
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import given_instead
@@ -163,7 +164,7 @@ def _always_called(module: Any, args: tuple, kwargs: dict, output: Any, called: 
         except Exception as err:
             warnings.warn(f"global module forward hook with ``always_call=True`` raised an "
                           f"exception that was silenced as another error was raised in "
-                          f"forward: {err}", stacklevel=3)
+                          f"forward: {err}", stacklevel=user_stacklevel())
     own = vars(module)
     always, flags = own.get("_forward_hooks_always_called", {}), own.get(
         "_forward_hooks_with_kwargs", {})
@@ -177,7 +178,7 @@ def _always_called(module: Any, args: tuple, kwargs: dict, output: Any, called: 
         except Exception as err:
             warnings.warn(f"{type(module).__name__}: a forward hook with always_call=True "
                           f"raised an exception that was silenced as another error was "
-                          f"raised in forward: {err}", stacklevel=3)
+                          f"raised in forward: {err}", stacklevel=user_stacklevel())
 
 
 class ModuleHooks:
@@ -224,7 +225,8 @@ class ModuleHooks:
         warnings.warn(f"{type(self).__name__}.register_backward_hook is deprecated (as in "
                       f"PyTorch); it registers register_full_backward_hook here, whose "
                       f"grad_input holds the module's inputs' gradients, not those of its last "
-                      f"op's inputs as PyTorch's old hook gave", FutureWarning, stacklevel=2)
+                      f"op's inputs as PyTorch's old hook gave", FutureWarning,
+                      stacklevel=user_stacklevel())
         return self.register_full_backward_hook(hook)
 
     def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..inference import refuse_changes
@@ -105,7 +106,7 @@ def state_dict_arguments(args: tuple, destination: Any, prefix: Any,
     if args:  # (PyTorch's deprecation, shown where state_dict was called)
         warnings.warn("state_dict: positional arguments are deprecated, as in PyTorch; use "
                       "keywords instead: state_dict(destination=..., prefix=..., "
-                      "keep_vars=...)", FutureWarning, stacklevel=3)
+                      "keep_vars=...)", FutureWarning, stacklevel=user_stacklevel())
     return given["destination"], given["prefix"], keep
 
 

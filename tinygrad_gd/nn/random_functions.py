@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -144,7 +144,7 @@ def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float =
     tau = number(where, "tau", tau, 0, strict=True)
     hard = check_flag(where, "hard", hard)
     if number(where, "eps", eps) != 1e-10:
-        warnings.warn(f"{where}: eps is deprecated and has no effect", stacklevel=2)
+        warnings.warn(f"{where}: eps is deprecated and has no effect", stacklevel=user_stacklevel())
     dim = _one_dim(where, dim, max(logits.ndim, 1))
     flat = logits.reshape(1) if logits.ndim == 0 else logits  # (a 0-d one: one class)
     rng = make_generator(None, generator, where)

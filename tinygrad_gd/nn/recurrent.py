@@ -19,7 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import functional as tg
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -289,7 +289,7 @@ class RNNBase(_UniformStart):
             warnings.warn(f"{where}: dropout option adds dropout after all but last recurrent "
                           f"layer, so non-zero dropout expects num_layers greater than 1, "
                           f"but got dropout={dropout} and num_layers=1",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=user_stacklevel())
         self.dropout = float(dropout)
         resolved = _float_dtype(dtype, where, device)
         for k in range(self.num_layers):

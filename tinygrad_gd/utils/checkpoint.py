@@ -52,6 +52,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from ..errors import user_stacklevel
 from .. import autograd, forward_ad
 from .. import random as tg_random
 from ..engine import Extension, Function, switch
@@ -373,7 +374,7 @@ def _reentrant_given(args: tuple, kwargs: dict, context_fn: Any, debug: bool) ->
                          "use_reentrant=False.")
     if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
         warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=user_stacklevel())
         return False
     return True
 
@@ -404,7 +405,7 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
                       "recommended, but if you need to preserve the current default "
                       "behavior, you can pass use_reentrant=True. Refer to docs for more "
                       "details on the differences between the two variants.",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=user_stacklevel())
         use_reentrant = True
     if not callable(function):
         raise TypeError(f"checkpoint: function must be callable (a module or a function), "
@@ -440,7 +441,7 @@ def checkpoint_sequential(functions: Any, segments: int, input: Any,
                       "recommended, but if you need to preserve the current default "
                       "behavior, you can pass use_reentrant=True. Refer to docs for more "
                       "details on the differences between the two variants.",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=user_stacklevel())
         use_reentrant = True
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:

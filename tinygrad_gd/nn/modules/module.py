@@ -23,6 +23,7 @@ import warnings
 from collections import OrderedDict
 from typing import Any, Callable
 
+from ...errors import user_stacklevel
 from ...grad_mode import check_flag
 from ...hooks import RemovableHandle
 from .. import global_hooks as G
@@ -88,7 +89,7 @@ def register_module_backward_hook(hook: Callable) -> RemovableHandle:
     (with a FutureWarning saying so), as a module's `register_backward_hook` is."""
     warnings.warn("register_module_backward_hook is deprecated (as in PyTorch); it registers "
                   "register_module_full_backward_hook here, whose grad_input holds the "
-                  "modules' inputs' gradients", FutureWarning, stacklevel=2)
+                  "modules' inputs' gradients", FutureWarning, stacklevel=user_stacklevel())
     return register_module_full_backward_hook(hook)
 
 

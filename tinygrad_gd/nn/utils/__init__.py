@@ -31,6 +31,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ...errors import user_stacklevel
 from ... import functional as tg
 from ...composed_reductions import vector_norm
 from ...grad_mode import check_flag, no_grad
@@ -168,7 +169,7 @@ def clip_grad_norm(parameters: Iterable[Tensor] | Tensor, max_norm: float,
                    foreach: Any = None) -> Tensor:
     """Deprecated (PyTorch's old spelling): clip_grad_norm_, with PyTorch's FutureWarning."""
     warnings.warn("`nn.utils.clip_grad_norm` is now deprecated in favor of "
-                  "`nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+                  "`nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=user_stacklevel())
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ...errors import user_stacklevel
 from ...creation import make_generator
 from ...grad_mode import no_grad
 from ...inference import refuse_requires_grad
@@ -91,7 +92,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     whole tensor. Returns the module. (Deprecated in PyTorch, which warns, as here.)"""
     where = "weight_norm"
     warnings.warn("nn.utils.weight_norm is deprecated in favor of "
-                  "nn.utils.parametrizations.weight_norm", FutureWarning, stacklevel=2)
+                  "nn.utils.parametrizations.weight_norm", FutureWarning,
+                  stacklevel=user_stacklevel())
     _check_no_hook(module, WeightNorm, name, where)
     weight = _parameter(module, name, where)
     # (PyTorch's makes Parameter(weight.data): of an inference weight, refused as there)
