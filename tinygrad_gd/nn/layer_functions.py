@@ -185,7 +185,7 @@ def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | Non
     index from 0, as PyTorch's layers keep it."""
     if padding_idx is None:
         return None
-    padding_idx = held_int(where, "padding_idx", padding_idx)  # (a 0-d tensor's int)
+    padding_idx = held_int(where, "padding_idx", padding_idx)  # (a tensor's one int)
     if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
         raise TypeError(f"{where}: padding_idx must be an int (a row) or None, got "
                         f"{type(padding_idx).__name__} {padding_idx!r}")
@@ -469,7 +469,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     if index.size and not (0 <= index.min() and index.max() < rows):
         raise IndexError(f"embedding: indices must lie in [0, {rows - 1}], got {index.min()} "
                          f"to {index.max()}")
-    padding_idx = held_int("embedding", "padding_idx", padding_idx)  # (a 0-d tensor's int)
+    padding_idx = held_int("embedding", "padding_idx", padding_idx)  # (a tensor's one int)
     if padding_idx is not None and (
             isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
             or not -rows <= padding_idx < rows):

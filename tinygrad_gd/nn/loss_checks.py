@@ -155,7 +155,7 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
 def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
                          ignore_index: Any, label_smoothing: Any) -> tuple[Tensor | None, int]:
     """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype,
-    and ignore_index (a 0-d integer tensor's as its int, as PyTorch reads it)."""
+    and ignore_index (an integer tensor of one entry as its int, as PyTorch reads it)."""
     _check_reduction(where, reduction)
     # (fast path: an int ignore_index, a float label_smoothing skip the general type tests)
     if type(ignore_index) is not int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ops.arguments import tensor_int
 from ..tensor import Tensor
 
 __all__ = ["held_int", "held_float"]
@@ -27,7 +26,9 @@ def held_int(where: str, name: str, value: Any) -> Any:
         return value
     if value.size == 1 and value.dtype.kind in "iu":
         return int(value._data.item())
-    return tensor_int(where, name, value, "an int")
+    raise TypeError(f"{where}: {name} must be an int, got a tensor of shape {value.shape} and "
+                    f"dtype {value.dtype}; only an integer tensor of one entry stands for an "
+                    f"int here (0-d or of any shape, as PyTorch's): give {name}=int(t)")
 
 
 def held_float(where: str, name: str, value: Any) -> Any:
