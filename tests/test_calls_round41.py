@@ -66,3 +66,113 @@ def test_an_int_setting_of_one_entry_in_two_axes_is_its_int(torch64, where):
         assert where == "from_pretrained" or not ours.weight.data[1].any()
         return
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
+# -- 2. np.linalg's keyword names --------------------------------------------------------------
+SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+RHS = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+V = np.array([1.0, 2.0, 3.0])
+TENSOR6 = np.eye(6).reshape(6, 2, 3) + 0.1
+NUMPY_CALLS = [  # (function, positional arguments, NumPy's keywords)
+    ("cond", (), {"x": SPD, "p": 2}), ("det", (), {"a": SPD}),
+    ("eigvalsh", (), {"a": SPD, "UPLO": "U"}), ("inv", (), {"a": SPD}),
+    ("lstsq", (), {"a": SPD, "b": RHS, "rcond": None}),
+    ("matrix_power", (), {"a": SPD, "n": 3}), ("matrix_rank", (), {"A": SPD, "tol": 2.5}),
+    ("matrix_rank", (), {"A": SPD, "hermitian": True, "rtol": 0.5}),
+    ("norm", (), {"x": SPD}), ("norm", (), {"x": SPD, "ord": 1, "axis": 0, "keepdims": True}),
+    ("norm", (), {"x": SPD, "ord": "nuc", "axis": (0, 1)}),
+    ("pinv", (), {"a": SPD, "rcond": 0.3}), ("pinv", (), {"a": SPD, "hermitian": True}),
+    ("pinv", (), {"a": SPD, "rtol": 0.3}), ("slogdet", (), {"a": SPD}),
+    ("solve", (), {"a": SPD, "b": RHS}), ("tensorinv", (), {"a": TENSOR6, "ind": 1}),
+    ("tensorsolve", (), {"a": TENSOR6, "b": np.ones(6), "axes": None}),
+    ("matrix_norm", (SPD,), {"keepdims": True, "ord": "nuc"}),
+    ("vector_norm", (SPD,), {"axis": 1, "keepdims": True, "ord": 3}),
+    ("cross", (V, V[::-1].copy()), {"axis": -1}), ("vecdot", (V, 2 * V), {"axis": 0}),
+    ("multi_dot", (), {"arrays": [SPD, RHS]}), ("eigh", (), {"a": SPD, "UPLO": "L"}),
+    ("qr", (), {"a": SPD, "mode": "complete"}), ("svd", (), {"a": SPD, "full_matrices": False}),
+]
+
+
+def _tg(value):
+    if isinstance(value, np.ndarray):
+        return tg.tensor(value)
+    return [_tg(v) for v in value] if isinstance(value, list) else value
+
+
+def _arrays(result):
+    """A result as a list of arrays (a tuple's fields; eigh's, qr's and svd's up to signs:
+    their absolute values; lstsq's solution only, NumPy's residuals kept otherwise)"""
+    if isinstance(result, tuple):
+        return [np.abs(np.asarray(getattr(r, "data", r))) for r in result[:1 + 3 * (
+            not hasattr(result, "residuals"))]]
+    return [np.asarray(getattr(result, "data", result))]
+
+
+@pytest.mark.parametrize("name, args, keywords", NUMPY_CALLS,
+                         ids=[f"{c[0]}({', '.join(c[2])})" for c in NUMPY_CALLS])
+def test_numpys_keyword_names_are_taken_with_numpys_values(name, args, keywords):
+    ours = getattr(tg.linalg, name)(*_tg(list(args)), **{k: _tg(v) for k, v in keywords.items()})
+    theirs = getattr(np.linalg, name)(*args, **keywords)
+    for a, b in zip(_arrays(ours), _arrays(theirs)):
+        np.testing.assert_allclose(a, np.abs(b) if name in ("eigh", "qr", "svd") else b,
+                                   rtol=1e-10, atol=1e-12)
+
+
+def _numpy_names(name):
+    """np.linalg.<name>'s parameters a caller can give by keyword"""
+    parameters = inspect.signature(getattr(np.linalg, name)).parameters.values()
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+NOT_OURS = {("svd", "compute_uv"), ("svd", "hermitian")}  # (other arguments, not other names)
+
+
+@pytest.mark.parametrize("name", sorted(set(np.linalg.__all__) & set(tg.linalg.__all__)))
+def test_every_keyword_name_of_np_linalg_is_ours_too(name):
+    """each keyword NumPy's function takes is one ours takes (a call by it fails, if at all,
+    on its value, never as an unexpected keyword)"""
+    if isinstance(getattr(np.linalg, name), type):  # (LinAlgError)
+        return
+    names = _numpy_names(name)
+    assert names or name in ("matmul", "svdvals"), name  # (all theirs positional-only)
+    for keyword in names:
+        if (name, keyword) in NOT_OURS:
+            continue
+        try:
+            getattr(tg.linalg, name)(**{keyword: None})
+        except TypeError as err:
+            assert f"unexpected keyword argument '{keyword}'" not in str(err), err
+
+
+@pytest.mark.parametrize("name, ours, numpys, value", [
+    ("solve", "A", "a", SPD), ("solve", "B", "b", RHS), ("norm", "input", "x", SPD),
+    ("norm", "dim", "axis", 0), ("norm", "keepdim", "keepdims", True), ("cross", "dim", "axis", 0),
+    ("pinv", "rtol", "rcond", 0.1), ("matrix_rank", "atol", "tol", 0.1),
+    ("tensorsolve", "dims", "axes", None)])
+def test_both_names_of_one_argument_are_refused_in_one_line(name, ours, numpys, value):
+    arguments = {"solve": {"A": SPD, "B": RHS}, "cross": {"input": V, "other": V}}.get(
+        name, {"input": SPD} if name != "tensorsolve" else {"input": TENSOR6, "other": V})
+    arguments = {k: _tg(v) for k, v in arguments.items()}
+    arguments.update({ours: _tg(value), numpys: _tg(value)})
+    with pytest.raises(TypeError, match=rf"^{name}: give .*{ours}= or .*{numpys}=|^{name}: give "
+                                        rf"{numpys}= or {ours}="):
+        getattr(tg.linalg, name)(**arguments)
+
+
+@pytest.mark.parametrize("name", ["solve", "inv", "norm", "cross"])
+def test_a_name_neither_takes_is_refused_in_one_line(name):
+    with pytest.raises(TypeError, match=rf"^{name}: got an unexpected keyword argument 'q'; "
+                                        r"its docstring lists its arguments$"):
+        getattr(tg.linalg, name)(tg.tensor(SPD), q=1)
+
+
+def test_gradients_through_numpys_names_are_checked():
+    assert tg.gradcheck(lambda a, b: tg.linalg.solve(a=a, b=b),
+                        (tg.tensor(SPD, requires_grad=True), tg.tensor(RHS, requires_grad=True)))
+    assert tg.gradcheck(lambda x: tg.linalg.norm(x=x, ord=2, axis=1, keepdims=True),
+                        (tg.tensor(RHS, requires_grad=True),))
+    assert tg.gradcheck(lambda a: tg.linalg.pinv(a=a, rcond=1e-3),
+                        (tg.tensor(SPD, requires_grad=True),))
+    assert tg.gradcheck(lambda u, v: tg.linalg.cross(u, v, axis=0),
+                        (tg.tensor(RHS, requires_grad=True), tg.tensor(RHS[::-1].copy(),
+                                                                       requires_grad=True)))

@@ -10,8 +10,9 @@ first argument otherwise (`tg.cat(input=...)`: torch's `tensors=`). NumPy's name
 working; both given is one clear error. An op's `tg.` function takes torch's `input=` for
 its first argument by the same table (its first slot), in the same pass over the keywords;
 `torch_named` names a missing argument by torch's name (`tg.tensordot(m, dims=1)`: 'b').
-tg.linalg's functions take torch's run-time names from `LINALG_KEYWORDS`, and each of them
-says a call it cannot bind as an op's call is said ("lstsq: missing ... 'b' (PyTorch's
+tg.linalg's functions take torch's run-time names and np.linalg's from `LINALG_KEYWORDS`
+(NumPy's names of keyword-only arguments, `axis=`, `rcond=`: `LINALG_NUMPY_RENAMES`), and each
+of them says a call it cannot bind as an op's call is said ("lstsq: missing ... 'b' (PyTorch's
 name); give b= ..."), as do the wrapped functions of `tg.`. The ops' methods
 and functions read the table in op_errors.py's `calling`, where a call without keywords
 pays nothing for it; the functions and methods written by hand that the table names are
@@ -83,15 +84,29 @@ KEYWORDS.update(dict.fromkeys((
     "remainder", "xlogy", "gammainc", "gammaincc", "xlog1py", "zeta", "equal",
     "logical_and", "logical_or", "logical_xor", "true_divide"), ("input", "other")))
 # tg.linalg's, by torch's names at run time (its docs say A, its parser input; A= is ours,
-# so either is taken): the wrappers are set on tg.linalg, whose own calls of its functions
-# (norm's of matrix_norm) then go through them too: one call more
+# so either is taken) and np.linalg's (`solve(a=, b=)`, `norm(x=, axis=, keepdims=)`): the
+# wrappers are set on tg.linalg, whose own calls of its functions (norm's of matrix_norm)
+# then go through them too: one call more
 LINALG_KEYWORDS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("cholesky", "cholesky_ex", "cond", "eigh", "eigvalsh", "householder_product",
-                     "ldl_factor", "ldl_factor_ex", "matrix_exp", "matrix_norm", "matrix_power",
-                     "matrix_rank", "norm", "pinv", "solve_triangular", "tensorinv",
-                     "vector_norm"), ("input",)),
-    "lstsq": ("input", "b"),
-    "tensorsolve": ("input", "other"),
+    **dict.fromkeys(("cholesky", "cholesky_ex", "householder_product", "ldl_factor",
+                     "ldl_factor_ex", "matrix_exp", "matrix_rank", "solve_triangular"),
+                    ("input",)),
+    **dict.fromkeys(("eigh", "eigvalsh", "matrix_power", "pinv", "tensorinv"), ("input|a",)),
+    **dict.fromkeys(("det", "inv", "qr", "slogdet", "svd"), ("A|a",)),
+    "cond": ("input|x",),
+    "lstsq": ("input|a", "b"),
+    "matrix_norm": ("input", "ord", "dim", "keepdim|keepdims"),
+    "multi_dot": ("tensors|arrays",),
+    "norm": ("input|x", "ord", "dim|axis", "keepdim|keepdims"),
+    "solve": ("A|a", "B|b"),
+    "tensorsolve": ("input|a", "other|b", "dims|axes"),
+    "vector_norm": ("input", "ord", "dim|axis", "keepdim|keepdims"),
+}
+# np.linalg's names of tg.linalg's keyword-only arguments (no place to move them to):
+# our name for each of NumPy's (pinv's rcond and matrix_rank's tol mean torch's rtol and atol)
+LINALG_NUMPY_RENAMES: dict[str, dict[str, str]] = {
+    "cross": {"axis": "dim"}, "vecdot": {"axis": "dim"}, "pinv": {"rcond": "rtol"},
+    "matrix_rank": {"tol": "atol"},
 }
 # where a method's tensor is not torch's first argument (torch.where(condition, input,
 # other) is input.where(condition, other)): its position among torch's names
@@ -205,11 +220,15 @@ def _by_position(name: str, keyword: str, slot: Slot, kwargs: dict) -> Any:
                     f"{wanted}= too, or the arguments before {keyword}= by position")
 
 
-def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callable:
-    """`function` taking torch's keywords of `slots` too (none: tg.linalg's others), a
-    call it cannot bind said as an op's is ("lstsq: missing ... 'b' (PyTorch's name)")."""
+def _accepting(name: str, function: Callable, slots: tuple[Slot, ...],
+               renames: dict[str, str] | None = None) -> Callable:
+    """`function` taking torch's keywords of `slots` too (none: tg.linalg's others) and
+    NumPy's names of its keyword-only arguments (`renames`: NumPy's name to ours), a call
+    it cannot bind said as an op's is ("lstsq: missing ... 'b' (PyTorch's name)")."""
     @functools.wraps(function)
     def accepting(*args: Any, **kwargs: Any) -> Any:
+        if kwargs and renames:
+            _rename(name, renames, kwargs)
         if kwargs and slots:
             args, kwargs = positioned(name, slots, args, kwargs)
         try:
@@ -222,6 +241,17 @@ def _accepting(name: str, function: Callable, slots: tuple[Slot, ...]) -> Callab
             raise  # (raised inside the function: not its arguments' binding)
     accepting.torch_keywords = slots
     return accepting
+
+
+def _rename(name: str, renames: dict[str, str], kwargs: dict) -> None:
+    """NumPy's keywords in `kwargs` (`renames`' keys) renamed to ours, in place; both names
+    of one argument refused in one line, as `positioned` refuses them."""
+    for numpy_name, our in renames.items():
+        if numpy_name in kwargs:
+            if our in kwargs:
+                raise TypeError(f"{name}: give {our}= or {numpy_name}= (names of one argument, "
+                                f"PyTorch's or NumPy's), not both")
+            kwargs[our] = kwargs.pop(numpy_name)
 
 
 def _unbindable(err: TypeError, name: str, slots: tuple[Slot, ...]) -> TypeError:
@@ -250,12 +280,15 @@ def give_torch_keywords(package: Any, tensor: type) -> None:
                     continue
                 slots = keyword_slots(name, function, method, table=table)
                 if slots is not None:
-                    replaced(owner, name, _accepting(name, function, slots))
+                    renames = LINALG_NUMPY_RENAMES.get(name) if table is LINALG_KEYWORDS \
+                        else None
+                    replaced(owner, name, _accepting(name, function, slots, renames))
     for name in package.linalg.__all__:  # (the others: an unbindable call said as an op's)
         function = vars(package.linalg)[name]
         if inspect.isfunction(function) and not hasattr(function, "op") \
                 and not hasattr(function, "torch_keywords"):
-            replaced(package.linalg, name, _accepting(name, function, ()))
+            replaced(package.linalg, name, _accepting(name, function, (),
+                                                      LINALG_NUMPY_RENAMES.get(name)))
 
 
 def replaced(owner: Any, name: str, wrapper: Callable) -> None:
