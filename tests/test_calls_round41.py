@@ -176,3 +176,67 @@ def test_gradients_through_numpys_names_are_checked():
     assert tg.gradcheck(lambda u, v: tg.linalg.cross(u, v, axis=0),
                         (tg.tensor(RHS, requires_grad=True), tg.tensor(RHS[::-1].copy(),
                                                                        requires_grad=True)))
+
+
+# -- 3. tg.autograd.functional and a retain_grad() tensor's .grad --------------------------
+FUNCTIONAL = [  # (function, vector output, keywords)
+    (name, vector, keywords) for name, vector in (
+        ("jacobian", False), ("jacobian", True), ("hessian", False), ("vjp", False),
+        ("vjp", True), ("jvp", False), ("jvp", True), ("hvp", False), ("vhp", False))
+    for keywords in ({}, {"create_graph": True})] + [  # (the outer forward pass: none added)
+    ("hessian", False, {"vectorize": True, "outer_jacobian_strategy": "forward-mode"})]
+
+
+def _retained_grad(lib, functional, name, vector, keywords):
+    """h.grad after `functional.<name>` of a function that retains h = w * x (h * h * h,
+    summed unless `vector`), with h.grad [1, -1] from a backward() before"""
+    x, w = lib.tensor([1.0, 2.0]), lib.tensor([0.5, -1.0])
+    made = []
+
+    def f(inp):
+        h = w * inp
+        h.retain_grad()
+        if not made and not keywords.get("vectorize"):  # (a .grad there before; no
+            # backward() under torch's vmap)
+            (h * lib.tensor([1.0, -1.0])).sum().backward(retain_graph=True)
+        made.append(h)
+        return h * h * h if vector else (h * h * h).sum()
+    v = lib.tensor([1.0, 3.0])
+    vector_argument = {"vjp": v if vector else None, "jvp": v, "hvp": v, "vhp": v}
+    getattr(functional, name)(f, x, *([vector_argument[name]] if name in vector_argument
+                                      else []), **keywords)
+    grads = [None if h.grad is None else h.grad.detach().numpy() for h in made]
+    return grads
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, vector, keywords", FUNCTIONAL,
+                         ids=[f"{n}{'-vector' * v}-{'-'.join(k) or 'plain'}"
+                              for n, v, k in FUNCTIONAL])
+def test_functional_fills_a_retained_grad_as_torch(torch64, name, vector, keywords):
+    import torch.autograd.functional as torch_functional
+    ours = _retained_grad(tg, tg.autograd.functional, name, vector, keywords)
+    theirs = _retained_grad(torch64, torch_functional, name, vector, keywords)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+
+
+def test_functional_retained_grad_by_hand():
+    """h = w * x, f = sum(h ** 3): the gradient at h is 3 h ** 2; the Hessian's passes add
+    the derivative of each entry of the gradient 3 h ** 2 * w at h, 6 h * w, once each"""
+    x, w = tg.tensor([1.0, 2.0]), tg.tensor([0.5, -1.0])
+    kept = []
+
+    def f(inp):
+        h = w * inp
+        h.retain_grad()
+        kept.append(h)
+        return (h * h * h).sum()
+    h = w.data * x.data
+    tg.autograd.functional.vjp(f, x)
+    np.testing.assert_allclose(kept[-1].grad.data, 3 * h ** 2, rtol=1e-12)
+    tg.autograd.functional.hessian(f, x)
+    np.testing.assert_allclose(kept[-1].grad.data, 3 * h ** 2 + 6 * h * w.data, rtol=1e-12)

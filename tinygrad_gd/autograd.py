@@ -17,7 +17,7 @@ gradients need (`hooks.gradients_to`), and hands back the gradients of `loss` wi
 respect to `w` and `b`, leaves or not, without adding them into their `.grad`: the chain
 rule as a function, for a learner who wants the numbers without the side effect. As
 PyTorch's, a tensor that called `retain_grad()` on the way still keeps its gradient in
-`.grad` (`_keep_retained`).
+`.grad` (retained_passes.py's `keep_retained`, which tg.autograd.functional shares).
 Several outputs make one pass too, from a node of their own above them all
 (`_Outputs`), so each hook sees the complete gradient.
 """
@@ -41,8 +41,8 @@ from .autograd_variable import Variable, is_tensor_like, variable
 from .engine import Function, enable_grad, no_grad
 from .grad_mode import inference_mode, set_grad_enabled
 from .higher_order import seed_tensor
-from .hooks import (accumulate_grads, backward_inputs, gradients_to, retained,
-                    retained_accumulated, retains, tensor_list)
+from .hooks import accumulate_grads, backward_inputs, gradients_to, retained, tensor_list
+from .retained_passes import keep_retained
 from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
@@ -109,7 +109,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     # (retain_grad() called on some tensor: none, mostly; a batch's rows fill no .grad, as
     # PyTorch's vmap leaves one that cannot be read)
     if retained._entries and not is_grads_batched:
-        _keep_retained(passes, bool(create_graph))
+        keep_retained(passes, bool(create_graph))
     result = []
     for j, t in enumerate(wanted):
         grads = [found.get(t) for found in passes]
@@ -131,17 +131,6 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             # the pass's own tensor)
             result.append(grads[0] if create_graph else Tensor.from_op(np.array(grads[0]), None))
     return tuple(result)
-
-
-def _keep_retained(passes: list, create_graph: bool) -> None:
-    """Each retain_grad() tensor a pass reached (on a path to the inputs, or one of them)
-    adds its gradient into its `.grad`, as PyTorch's grad does (its retain_grad is a hook,
-    which runs in any pass)."""
-    with enable_grad() if create_graph else no_grad():  # (create_graph: the sum recorded)
-        for found in passes:
-            for tensor, gradient in found.items():
-                if tensor._ctx is not None and retains(tensor):
-                    retained_accumulated(tensor, gradient)
 
 
 def _batch_rows(outputs: list, seeds: list) -> list[list]:

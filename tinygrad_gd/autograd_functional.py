@@ -16,6 +16,13 @@ differentiates its outputs with the engine's one backward pass (`engine.backward
 - `hessian`: the Jacobian of the gradient, computed with `create_graph=True`
   (higher_order.py); `hvp` and `vhp`: one more pass, from the gradient . v.
 
+A `retain_grad()` tensor the function makes gets in `.grad` what PyTorch's passes add
+there (retained_passes.py): each pass's gradient, as PyTorch's retain_grad hook, which
+runs in any pass; zeros where PyTorch's pass starts from zeros (the double backward
+trick's first pass: jvp's, hvp's second); nothing from a batched pass (vectorize=True,
+strategy="forward-mode": PyTorch refuses retain_grad() under its vmap, or runs no reverse
+pass there).
+
 Each pass stops once every input it reaches has its gradient: a graph the function
 closes over (a model's) is neither run past that point nor freed. The results are plain
 tensors without a graph (with `create_graph=True`: with theirs, to differentiate
@@ -36,6 +43,7 @@ from . import hooks
 from .errors import GradientDtypeError
 from .grad_mode import check_flag, enable_grad
 from .functional import stack
+from .retained_passes import keep_retained
 from .tensor import Tensor
 
 __all__ = ["jacobian", "vjp", "jvp", "hessian", "hvp", "vhp"]
@@ -65,7 +73,8 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
         tupled_out, outputs = _call("jacobian", func, inputs)
         if strict:
             _check_outputs_require_grad("jacobian", outputs)
-        blocks = _jacobian_blocks(outputs, inputs, create_graph, vectorize)
+        fill = None if vectorize or strategy == "forward-mode" else "add"  # (see above)
+        blocks = _jacobian_blocks(outputs, inputs, create_graph, vectorize, fill)
         return _nested("jacobian", outputs, inputs, blocks, tupled_out, tupled_in, strict,
                        strategy == "forward-mode")
 
@@ -138,7 +147,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
             _check_depend_on_inputs("jvp", "jacobian", products, strict, "output")
             return _outputs(outputs, tupled_out, True), \
                 tuple(products) if tupled_out else products[0]
-        blocks = _jacobian_blocks(outputs, inputs)
+        blocks = _jacobian_blocks(outputs, inputs, fill="zeros")  # (PyTorch's pass from 0)
         for j in range(len(inputs) if strict else 0):
             if all(row[j] is None for row in blocks):
                 _independent_of_input("jvp", j)
@@ -178,7 +187,8 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
         grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
         gradients = tuple(g if g is not None else Tensor.from_op(np.zeros(x.shape, x.dtype), None)
                           for x, g in zip(inputs, grads))
-        blocks = _jacobian_blocks(gradients, inputs, create_graph, vectorize)
+        blocks = _jacobian_blocks(gradients, inputs, create_graph, vectorize,
+                                  None if vectorize else "add")
         return _nested("hessian", gradients, inputs, blocks, tupled_in, tupled_in, strict)
 
 
@@ -227,18 +237,20 @@ def _hessian_product(where: str, func: Any, inputs: Any, v: Any, create_graph: b
         grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0] \
             if out.requires_grad else [None] * len(inputs)
         total = _dot(grads, vectors)
-        results = _gradients_of_total(where, total, inputs, create_graph, strict)
+        results = _gradients_of_total(where, total, inputs, create_graph, strict,
+                                      "zeros" if where == "hvp" else "add")  # (PyTorch's u = 0)
         _check_depend_on_inputs(where, "hessian", results, strict and create_graph)
         return out if create_graph else out.detach(), \
             tuple(results) if tupled_in else results[0]
 
 
 def _gradients_of_total(where: str, total: Tensor | None, inputs: tuple, create_graph: bool,
-                        strict: bool) -> list:
+                        strict: bool, fill: str = "add") -> list:
     """The gradient of the scalar `total` with respect to each input, as results (zeros
-    where it does not depend on one: strict=True, PyTorch's error); one pass."""
+    where it does not depend on one: strict=True, PyTorch's error); one pass (`fill`: as
+    `_gradients`')."""
     grads = [None] * len(inputs) if total is None else _gradients(
-        total, [np.ones((), total.dtype)], inputs, create_graph)[0]
+        total, [np.ones((), total.dtype)], inputs, create_graph, fill)[0]
     results = []
     for j, (x, grad) in enumerate(zip(inputs, grads)):
         if grad is None and strict:
@@ -395,17 +407,17 @@ def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str,
 
 
 def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False,
-                     vectorize: bool = False) -> list:
+                     vectorize: bool = False, fill: str | None = "add") -> list:
     """J[i][j], the Jacobian of output i with respect to input j, of shape
     `out.shape + input.shape`: one pass per entry of output i; None where output i does
     not depend on input j (an output without entries: zeros). With `create_graph`, each
     block is a tensor with a graph (its rows stacked by the op stack); with `vectorize`
     too, each column j one stack of every output's rows, as PyTorch's batched pass
-    gives it (`_sliced_column`)."""
+    gives it (`_sliced_column`). `fill`: as `_gradients`'."""
     result, every_rows = [], []
     for out in outputs:
-        rows = _gradients(out, _one_hots(out), inputs, create_graph) if out.requires_grad \
-            else []
+        rows = _gradients(out, _one_hots(out), inputs, create_graph, fill) \
+            if out.requires_grad else []
         every_rows.append(rows)
         blocks = []
         for j, x in enumerate(inputs):
@@ -452,19 +464,24 @@ def _one_hots(out: Tensor) -> Iterable[np.ndarray]:
 
 
 def _gradients(output: Tensor, seeds: Iterable[np.ndarray], inputs: tuple,
-               create_graph: bool = False) -> list[list]:
+               create_graph: bool = False, fill: str | None = "add") -> list[list]:
     """For each seed, the gradient with respect to each input of `output`, from one
     engine pass started from that seed (None for an input it does not depend on): PyTorch's
     passes (`hooks.gradients_to`: the nodes and hooks on a path to an input only); graphs
     are kept (`retain_graph`): the function may have used one of the caller's. With
-    `create_graph`, the gradients are tensors with a graph (higher_order.py)."""
+    `create_graph`, the gradients are tensors with a graph (higher_order.py). `fill`: what
+    each pass adds into a retain_grad() tensor's `.grad` ("add": its gradient, "zeros",
+    None: nothing; `keep_retained`)."""
     leading = hooks.leading_to(output, inputs)  # (the same for every seed)
     results = []
     for seed in seeds:
         start = Tensor.from_op(seed, None) if create_graph else seed
         found = hooks.gradients_to(output, start, True, inputs, leading, create_graph)
+        if fill and hooks.retained._entries:  # (retain_grad() called on some tensor)
+            keep_retained([found], create_graph, zeros=fill == "zeros")
         results.append([found.get(x) for x in inputs])
     return results
+
 
 
 def _result(array: np.ndarray) -> Tensor:

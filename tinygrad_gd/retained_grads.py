@@ -1,12 +1,13 @@
 """`retain_grad()`'s registry: which non-leaf tensors keep their gradient in `.grad`.
 
 `t.retain_grad()` marks t (`retain_grad`); the backward pass asks `retains(t)` before
-adding a non-leaf's gradient into `.grad` (hooks.py's `accumulate_grads`, and
-`tg.autograd.grad`'s pass, as PyTorch's: autograd.py's `_keep_retained`). A tensor whose
-shape changed in place, or that was detached in place (in_place_shapes.py), gives the mark
-to its old version, as PyTorch's retain_grad stays with the version it was asked on
-(`retain_with`): the old version then holds a weak reference to the tensor whose `.grad`
-keeps its gradient (`kept_for`), and the tensor itself is marked as asked, kept elsewhere.
+adding a non-leaf's gradient into `.grad` (hooks.py's `accumulate_grads`, and the passes
+of `tg.autograd.grad` and tg.autograd.functional, as PyTorch's: retained_passes.py). A
+tensor whose shape changed in place, or that was detached in place (in_place_shapes.py),
+gives the mark to its old version, as PyTorch's retain_grad stays with the version it was
+asked on (`retain_with`): the old version then holds a weak reference to the tensor whose
+`.grad` keeps its gradient (`kept_for`), and the tensor itself is marked as asked, kept
+elsewhere.
 """
 from __future__ import annotations
 
