@@ -13,8 +13,8 @@ Read it top to bottom:
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing or of `nn`.
 Extras join through one extension point, `extensions` (see `switch`), each in a module of
-its own: anomaly mode, in-place version checks (always on), gradient hooks, hooks on saved
-arrays, the diagrams' module scope, forward mode, inference tensors; one off costs nothing.
+its own: anomaly mode, in-place checks (always on), gradient and saved-array hooks, the diagrams'
+module scope, forward mode, inference tensors, checkpointing, reshapes in place; one off is free.
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ class Function(FunctionCtx):
     where an input needs none); a broadcast input's may keep the broadcast shape (the
     engine sums it back); `backward_graph(ctx, out, grad)` (optional) is the same in Tensor
     ops on `ctx.parents`, `out` and `grad`, for second derivatives (higher_order.py). Call
-    an op as `Cube.apply(x, p=3)`: positional arguments are the inputs (Tensors, numbers,
+    an op as `Power.apply(x, p=3)`: positional arguments are the inputs (Tensors, numbers,
     arrays), keywords non-differentiable parameters (a user's op: see autograd_function.py).
 
     The class statement says what the rest of the package needs to know: `class
@@ -107,7 +107,7 @@ class Function(FunctionCtx):
     functions: tuple[str, ...] = ()
     # what apply sets on every node, in slots (extras add theirs: recorded_at, scope, ...)
     __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__", "__weakref__")
-    params: dict = {}  # the keyword parameters it was applied with, set with parents
+    params: dict = {}  # the keyword parameters it was applied with (apply sets any given)
 
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
                           **declared: Any) -> None:

@@ -474,6 +474,9 @@ def backward_error(name: str, err: Exception) -> Exception:
         return _arrays_not_tensors(f"backward of op '{name}'", text, err)
     hint = ("; grad and the saved arrays are shared with other ops: compute new arrays "
             "(grad * 2, not grad *= 2)" if "read-only" in text else "")
+    if "to unpack (expected" in text and text.endswith("got 0)"):  # ctx.saved_tensors is ()
+        hint = ("; if that is ctx.saved_tensors, forward saved nothing: keep what backward "
+                "reads with ctx.save_for_backward(...) in forward")
     return ValueError(f"backward of op '{name}': {text}{hint}")
 
 

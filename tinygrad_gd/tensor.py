@@ -386,12 +386,13 @@ class Tensor:
         """Gradients of this tensor with respect to every leaf that requires one.
 
         One pass over the graph in reverse topological order (`engine.backward`); each
-        leaf's gradient is added to its `.grad` (they accumulate across calls: call
-        `zero_grad()` between steps). `gradient`, the gradient of some scalar with respect
-        to this tensor, is needed when it has more than one element. The graph's saved
-        arrays are freed afterwards unless `retain_graph=True`. `inputs` (tensors, leaves
-        or not): only theirs accumulate (`hooks.accumulate_grads`). `create_graph=True`:
-        each `.grad` a tensor with a graph (higher_order.py), kept unless retain_graph=False."""
+        leaf's gradient is added to its `.grad` (they accumulate across calls: clear them
+        between steps, `optimizer.zero_grad()` or `w.grad = None`). `gradient`, the gradient
+        of some scalar with respect to this tensor, is needed when it has more than one
+        element. The graph's saved arrays are freed afterwards unless `retain_graph=True`.
+        `inputs` (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`).
+        `create_graph=True`: each `.grad` a tensor with a graph (higher_order.py), kept
+        unless retain_graph=False."""
         inputs = hooks.backward_inputs("backward()", inputs)
         if not self._requires_grad:
             raise RuntimeError(
