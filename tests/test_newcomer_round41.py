@@ -39,7 +39,7 @@ EXTRA_IN_DOCSTRING = {
     "anomaly": "anomaly mode", "versions": "in-place checks", "hooks": "gradient and",
     "autograd_graph": "saved-array hooks", "scope": "module scope", "forward_ad": "forward mode",
     "inference": "inference tensors", "utils/checkpoint": "checkpointing",
-    "in_place_shapes": "reshapes in place",
+    "in_place_shapes": "reshapes in place", "old_layouts": "their old layouts",
 }
 
 

@@ -12,9 +12,9 @@ Read it top to bottom:
    `backward`) turns it into its inputs' gradients, which are added into theirs.
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing or of `nn`.
-Extras join through one extension point, `extensions` (see `switch`), each in a module of
-its own: anomaly mode, in-place checks (always on), gradient and saved-array hooks, the diagrams'
-module scope, forward mode, inference tensors, checkpointing, reshapes in place; one off is free.
+Extras, each in its own module and free when off, join at one extension point (`switch`):
+anomaly mode, in-place checks (always on), gradient and saved-array hooks, the diagrams' module
+scope, forward mode, inference tensors, checkpointing, reshapes in place and their old layouts.
 """
 from __future__ import annotations
 

@@ -389,10 +389,9 @@ class Tensor:
         leaf's gradient is added to its `.grad` (they accumulate across calls: clear them
         between steps, `optimizer.zero_grad()` or `w.grad = None`). `gradient`, the gradient
         of some scalar with respect to this tensor, is needed when it has more than one
-        element. The graph's saved arrays are freed afterwards unless `retain_graph=True`.
-        `inputs` (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`).
-        `create_graph=True`: each `.grad` a tensor with a graph (higher_order.py), kept
-        unless retain_graph=False."""
+        element. The saved arrays are freed afterwards unless `retain_graph=True` (with
+        `create_graph=True`, each `.grad` a tensor with a graph (higher_order.py), unless it
+        is False). `inputs` (tensors, leaves or not): only theirs accumulate."""
         inputs = hooks.backward_inputs("backward()", inputs)
         if not self._requires_grad:
             raise RuntimeError(
@@ -425,8 +424,7 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
     zeroed in place; a parameter without a gradient keeps None, as in PyTorch: a zero
     gradient would make step() move a frozen or unused parameter (weight decay)."""
     if set_to_none and hook_changes.kept_removed:  # (the setter's `cleared`)
-        params = list(params)  # (a generator, Module.parameters(): read twice)
-        for p in params:
+        for p in (params := list(params)):  # (a generator, Module.parameters(): read twice)
             hook_changes.cleared(p)
     for p in params:
         if set_to_none:
