@@ -69,13 +69,6 @@ def note_start(tensor: Any, stamp: int) -> None:
         _started.set(tensor, stamp)
 
 
-def cleared(tensor: Any) -> None:
-    """`tensor.grad` was set to None (`x.grad = None`, zero_grad()): the `.grad` a later pass
-    makes starts after every change so far (hook_changes.py's `cleared`, for a removed
-    hook's change, which keeps no pass noting starts)."""
-    _started.set(tensor, next_stamp())
-
-
 def grad_restarted(tensor: Any) -> None:
     """`tensor.grad` was zeroed in place (zero_grad(set_to_none=False)): the next pass that
     adds into it starts it again, and no earlier hook's change is held in it."""

@@ -8,11 +8,11 @@ the cause of a `.grad` only where that `.grad` holds its change (grad_starts.py'
 `held_by`). Where a hook of a result is removed (`handle.remove()`, or in its own run)
 after it changed numbers, the pass it last did so in is kept (`keep_removed`,
 `removed_change`, `removed_changed_into`): a `.grad` it tripled, drawn after the removal,
-would otherwise read as accumulated. No extension stays on for it (a later backward pays
-nothing): a `.grad` cleared since (`x.grad = None`, zero_grad()) notes its own new start
-(`cleared`), so holds no change of it; it is dropped with the result. A leaf's is kept as
-a removed post-accumulate-grad hook's change is (hooks.py's `_keep_removed`), with no
-extension on.
+would otherwise read as accumulated. While one is kept the extension stays on
+(`kept_removed`), so that passes note where `.grad` starts and a `.grad` cleared since holds
+no change of it (set to None, or zeroed in place by any op: only a pass sees that); it is
+dropped with the result. A leaf's is kept as a removed post-accumulate-grad hook's change
+is (hooks.py's `_keep_removed`), with no extension on.
 Nothing is kept where no hook was ever registered: nothing on the common path.
 """
 from __future__ import annotations
@@ -24,13 +24,10 @@ import numpy as np
 
 from .backward_passes import grad_stamp, next_stamp, running_pass
 from .by_identity import ByIdentity
-from . import grad_starts
 from .grad_starts import held_by, keeping
 
 _sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
 _removed = ByIdentity()  # tensor -> stamp of the last pass its hooks, all removed, changed
-# non-empty while a removed hook's change is kept: what `.grad = None` asks, at no call's cost
-kept_removed = _removed._entries
 
 
 class Sent(NamedTuple):
@@ -98,11 +95,9 @@ def keep_removed(tensor: Any, key: int | None = None, keep: bool = True) -> None
         _removed.set(tensor, sent.changed_at)
 
 
-def cleared(tensor: Any) -> None:
-    """`tensor.grad` set to None while a removed hook's change is kept (`kept_removed`
-    non-empty, which the caller asks first): the `.grad` a later pass makes holds none of
-    it (noted here, not by every later pass)."""
-    grad_starts.cleared(tensor)
+def kept_removed() -> bool:
+    """Whether a removed hook's change is kept (the extension then stays on)."""
+    return bool(_removed._entries)
 
 
 def removed_change(tensor: Any) -> int:

@@ -79,8 +79,8 @@ class GradientHooks(engine.Extension):
     `keep_node_change`), and where a `.grad` this pass adds into starts (`note_start`)."""
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
-        if not (_hooks._entries or _node_hooks._entries
-                or _watched._entries):  # (no `_hooked_somewhere` call per tensor)
+        if not (_hooks._entries or _node_hooks._entries or _watched._entries
+                or hook_changes.kept_removed()):  # (no `_hooked_somewhere` call per tensor)
             _switch_off_unless_needed()  # every one that had a hook is gone
             return grad
         own, changers = _hooks._entries and _hooks.get(tensor), set()
@@ -186,7 +186,8 @@ def _hooked_somewhere() -> bool:
     """Whether a hook the extension runs is live, or a module's, judged by where `.grad`
     starts, which it notes (`watch_grad_starts`; a post-accumulate-grad hook's leaf notes
     its own in `_accumulated`)."""
-    return bool(_hooks._entries or _node_hooks._entries or _watched._entries)
+    return bool(_hooks._entries or _node_hooks._entries or _watched._entries
+                or hook_changes.kept_removed())
 
 
 def watch_grad_starts(node: Any) -> None:
@@ -323,11 +324,10 @@ def _accumulated(tensor: Any, grad: Any) -> None:
 
 def _keep_removed(tensor: Any, key: int | None = None) -> None:
     """A tensor hook of `tensor` removed (`key`; None: its last): what it changed kept as a
-    removed hook's change. A result's in hook_changes.py (`keep_removed`; a `.grad` cleared
-    since notes its new start there: no extension on); a leaf's as a removed
-    post-accumulate-grad hook's is (`_post_removed`, grad_starts.py's
-    `keep_removed_change`): the passes adding into its `.grad` tell whether it still holds
-    it (`_accumulated`), so no extension stays on for a leaf never used again."""
+    removed hook's change. A result's in hook_changes.py (`keep_removed`, the extension on
+    while it lives); a leaf's as a removed post-accumulate-grad hook's is (`_post_removed`,
+    grad_starts.py's `keep_removed_change`): the passes adding into its `.grad` tell whether
+    it still holds it (`_accumulated`), so no extension stays on for a leaf never used again."""
     if tensor._ctx is not None:
         hook_changes.keep_removed(tensor, key)
         return

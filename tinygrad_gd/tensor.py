@@ -15,7 +15,6 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine, grad_starts, hooks, values, versions  # noqa: F401  (versions: always on)
-from . import hook_changes
 from .engine import Function, is_grad_enabled
 from .errors import GradientDtypeError, ShapeError, user_stacklevel
 from .grad_mode import check_flag
@@ -342,8 +341,6 @@ class Tensor:
                                  f"{self.shape}; assign one of the tensor's shape, or None")
             if grad is not self._grad:  # (`w.grad += 1` assigns the same: no new start)
                 grad_starts.assigned(self, grad)  # (no hook's change is in a .grad set by hand)
-        elif hook_changes.kept_removed and self._grad is not None:
-            hook_changes.cleared(self)  # (a removed hook's change: not in the next .grad)
         self._grad, self._grad_at = grad, writes[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -389,9 +386,10 @@ class Tensor:
         leaf's gradient is added to its `.grad` (they accumulate across calls: clear them
         between steps, `optimizer.zero_grad()` or `w.grad = None`). `gradient`, the gradient
         of some scalar with respect to this tensor, is needed when it has more than one
-        element. The saved arrays are freed afterwards unless `retain_graph=True` (with
-        `create_graph=True`, each `.grad` a tensor with a graph (higher_order.py), unless it
-        is False). `inputs` (tensors, leaves or not): only theirs accumulate."""
+        element. The graph's saved arrays are freed afterwards unless `retain_graph=True`.
+        `inputs` (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`).
+        `create_graph=True`: each `.grad` a tensor with a graph (higher_order.py), kept
+        unless retain_graph=False."""
         inputs = hooks.backward_inputs("backward()", inputs)
         if not self._requires_grad:
             raise RuntimeError(
@@ -423,9 +421,6 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
     """Module.zero_grad and optimizer.zero_grad: each `.grad = None`, or (set_to_none=False)
     zeroed in place; a parameter without a gradient keeps None, as in PyTorch: a zero
     gradient would make step() move a frozen or unused parameter (weight decay)."""
-    if set_to_none and hook_changes.kept_removed:  # (the setter's `cleared`)
-        for p in (params := list(params)):  # (a generator, Module.parameters(): read twice)
-            hook_changes.cleared(p)
     for p in params:
         if set_to_none:
             p._grad = None  # (the setter's None, without a property call per parameter)
