@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from .memory_formats import contiguous_format
 from .ops.arguments import integer
-from .nn.layer_functions import _as_tensor
+from .nn.layer_arguments import _as_tensor
 from .op_errors import respelled
 from .scope import drawn_as_call
 from .tensor import Tensor

@@ -39,7 +39,7 @@ from .in_place import scalar, shown
 from .linalg import vander as _increasing_vander
 from .memory import distinct_entries, strides_given
 from .memory_formats import check_memory_format, copy_strides, laid_out
-from .nn.layer_functions import _as_tensor
+from .nn.layer_arguments import _as_tensor
 from .ops.arguments import integer
 from .tensor import Tensor, _raw
 from .torch_functions_more import _method

@@ -47,7 +47,7 @@ from .func_more import (_callable, _chunk_size, _randomness, debug_unwrap, funct
 from .functional import stack
 from .grad_mode import check_flag, enable_grad
 from .higher_order import refusing
-from .nn.layer_functions import _named
+from .nn.layer_arguments import _named
 from .tensor import Tensor
 from .utils._pytree import tree_flatten, tree_unflatten
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .grad_mode import check_flag
 from .logic import _constant
-from .nn.layer_functions import _as_tensor
+from .nn.layer_arguments import _as_tensor
 from .ops.arguments import number
 from .statistics_more import _counted, _floats, _given_edges, _range_edges
 from .tensor import Tensor

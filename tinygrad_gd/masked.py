@@ -29,7 +29,7 @@ from .masked_normalizations import (axes, cast, cumprod, cumsum, dims, filled, f
                                     input_mask, log_softmax, logaddexp, masked_vector_norm,
                                     named, nan_of_empty_slices, normalize, one_dim,
                                     result_dtype, softmax, softmin, tensor)
-from .nn.layer_functions import _named
+from .nn.layer_arguments import _named
 from .ops.arguments import number
 from .scope import made_here, nan_on_purpose
 from .tensor import Tensor

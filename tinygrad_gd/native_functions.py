@@ -23,8 +23,9 @@ from .composed_reductions import vector_norm
 from .grad_mode import check_flag, is_grad_enabled, no_grad
 from .nn import functional as F
 from .nn.activation_functions import _written
-from .nn.layer_functions import (_BOTH_OR_NEITHER, _as_tensor, _check_probability,
-                                 _dropout_mask, _renorm)
+from .nn.embedding_functions import _renorm
+from .nn.layer_arguments import _as_tensor, _check_probability, _dropout_mask
+from .nn.layer_functions import _BOTH_OR_NEITHER
 from .nn.spatial_functions import _channel_dropout
 from .errors import ShapeError
 from .op_errors import refusing_as

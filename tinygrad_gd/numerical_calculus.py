@@ -16,7 +16,7 @@ import numpy as np
 
 from . import functional
 from .composed_reductions import axis_slice
-from .nn.layer_functions import _as_tensor, _floated
+from .nn.layer_arguments import _as_tensor, _floated
 from .ops.arguments import broadcast, check_axis, either, integer, one_axis
 from .tensor import Tensor
 

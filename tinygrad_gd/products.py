@@ -22,7 +22,7 @@ from .composed_reductions import vector_norm
 from .errors import ShapeError
 from .logic import _constant
 from .op_errors import named
-from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
+from .nn.layer_arguments import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import broadcast, number, one_axis
 from .tensor import Tensor
 from .values import _as_array

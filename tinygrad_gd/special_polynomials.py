@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import functional
-from .nn.layer_functions import _as_tensor, _constant
+from .nn.layer_arguments import _as_tensor, _constant
 from .ops.arguments import broadcast
 from .ops.pointwise import _floats
 from .tensor import Tensor

@@ -20,7 +20,7 @@ import numpy as np
 from . import functional
 from .grad_mode import check_flag
 from .logic import _constant
-from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
+from .nn.layer_arguments import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import either, integer, number, one_axis
 from .ops.reductions import EmptyReductionError, ValuesAndIndices, keep_flag, stable_order
 from .spellings import lerp

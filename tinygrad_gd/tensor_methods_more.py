@@ -38,7 +38,7 @@ from .in_place import _from_op, shown
 from .in_place_draws import _draw, _drawn
 from .memory import positions, strides
 from .memory_formats import cast, dim_order as memory_dim_order, resize_format, resized
-from .nn.layer_functions import _as_tensor, _floated
+from .nn.layer_arguments import _as_tensor, _floated
 from .op_errors import methods_counting_self, refusing_as
 from .ops.arguments import integer, one_axis
 from .tensor import Tensor, _raw

@@ -34,7 +34,7 @@ from .grad_mode import check_flag
 from .in_place import _from_op
 from .logic import _constant, _values
 from .nn import functional as F
-from .nn.layer_functions import _as_tensor
+from .nn.layer_arguments import _as_tensor
 from .op_errors import named, refusing_as
 from .ops.arguments import broadcast, integer, matrix_product, one_axis
 from .products import _batches

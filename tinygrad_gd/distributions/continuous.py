@@ -26,7 +26,7 @@ from . import constraints
 from .distribution import Distribution, broadcast_all, constant, draw
 from .exponential_family import ExponentialFamily
 from .transforms_basic import ExpTransform
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "HalfNormal",
            "LogNormal"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..creation import make_generator
 from ..functional import where
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..special import i0e, i1e
 from ..tensor import Tensor
 from . import constraints

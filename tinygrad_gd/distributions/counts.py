@@ -17,7 +17,7 @@ import numpy as np
 
 from ..creation import make_generator
 from ..functional import where
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..tensor import Tensor
 from . import constraints
 from .discrete import _binary_logits, _one_given

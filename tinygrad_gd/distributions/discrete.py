@@ -18,7 +18,7 @@ import numpy as np
 from ..functional import where
 from ..tensor import Tensor
 from . import constraints
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from .distribution import Distribution, broadcast_all, constant, draw
 from .exponential_family import ExponentialFamily
 

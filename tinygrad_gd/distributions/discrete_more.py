@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..functional import where
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..tensor import Tensor
 from . import constraints
 from .counts import Binomial

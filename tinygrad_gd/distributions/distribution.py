@@ -26,7 +26,7 @@ from ..creation import _sizes, fits, make_generator
 from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..tensor import Tensor
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..values import _as_array, default_float
 from . import constraints
 

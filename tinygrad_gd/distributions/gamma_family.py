@@ -23,7 +23,7 @@ import numpy as np
 
 from ..creation import make_generator
 from ..functional import stack, where
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_float_tensors, broadcast_all, constant, draw

@@ -38,7 +38,7 @@ from .. import linalg
 from ..creation import make_generator
 from ..functional import where
 from ..linalg_toplevel import cholesky_solve
-from ..nn.layer_functions import _constant
+from ..nn.layer_arguments import _constant
 from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import constraints

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import linalg
 from ..linalg_toplevel import cholesky_inverse
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import constraints

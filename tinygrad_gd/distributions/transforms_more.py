@@ -26,7 +26,7 @@ from .. import linalg
 from ..creation import _sizes
 from ..functional import cat, stack
 from ..nn.functional import logsigmoid, pad
-from ..nn.layer_functions import _named
+from ..nn.layer_arguments import _named
 from ..ops.arguments import integer
 from ..tensor import Tensor, to_tensor
 from . import constraints

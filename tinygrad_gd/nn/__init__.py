@@ -19,6 +19,9 @@
     registration.py  the rules for names and for what may be assigned to a parameter's
                    or sub-module's name, the layers' dtype= and device= checks
     loss_checks.py the loss functions' argument checks and weighting
+    layer_arguments.py  the argument checks nn's functions and layers share (one line
+                   naming the function or layer), and the constants they make for
+                   themselves, named for the diagrams
     tensor_settings.py  a number setting given as a 0-d tensor (ignore_index, padding_idx,
                    dropout's p) read as its number, as PyTorch reads it
     containers.py  Sequential (also of an OrderedDict), ModuleList, ModuleDict,
@@ -77,9 +80,10 @@
     loss_linear.py LinearCrossEntropyLoss (a Linear and cross-entropy in one layer)
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
                    (activation_functions.py: the activations taking inplace=;
-                   layer_functions.py: layer_norm, batch_norm, group_norm, rms_norm,
-                   embedding; spatial_functions.py: dropout1d/2d, the adaptive pools,
-                   conv1d, max_pool1d, avg_pool1d, the *_with_indices pools;
+                   layer_functions.py: layer_norm, batch_norm, group_norm, rms_norm;
+                   embedding_functions.py: embedding and the embedding layers' checks,
+                   max_norm, scale_grad_by_freq; spatial_functions.py: dropout1d/2d,
+                   the adaptive pools, conv1d, max_pool1d, avg_pool1d, the *_with_indices pools;
                    transposed_functions.py: conv_transpose1d, conv_transpose2d, unfold,
                    fold; attention.py: scaled_dot_product_attention, boolean masks True
                    where a key takes part; margin_losses.py, likelihood_losses.py, ctc.py:

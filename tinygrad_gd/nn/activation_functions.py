@@ -32,7 +32,7 @@ from ..values import numeric_dtype
 from .activations_from_output import SELU_ALPHA as _SELU_ALPHA, SELU_SCALE as _SELU_SCALE
 from .activations_from_output import (CeluFromOutput, EluFromOutput, LeakyReluFromOutput,
                                       SeluFromOutput)
-from .layer_functions import _as_tensor, _floated, _one_dim
+from .layer_arguments import _as_tensor, _floated, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
            "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",

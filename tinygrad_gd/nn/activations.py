@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .parameter_reset import nothing_drawn, written_
 from ..ops.arguments import number
-from .layer_functions import _one_dim
+from .layer_arguments import _one_dim
 from .layers import _Activation, _check_features
 from .registration import _float_dtype
 from .module import Module, Parameter

@@ -24,7 +24,7 @@ from ..ops.activations import Celu, Elu
 from ..ops.elementary import LeakyRelu
 from ..ops.elementwise import Where
 from ..tensor import Tensor
-from .layer_functions import _constant
+from .layer_arguments import _constant
 
 __all__ = ["EluFromOutput", "CeluFromOutput", "SeluFromOutput", "LeakyReluFromOutput",
            "RreluEvalFromOutput", "RreluFromOutput", "rrelu_from_output", "rrelu_slopes"]

@@ -28,7 +28,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from .containers import ModuleList, Sequential
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .layers import Linear, _check_features
 from .module import Module
 from .parameter_reset import reset_generator

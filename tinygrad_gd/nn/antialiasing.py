@@ -30,7 +30,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .grid_sampling import cubic_far, cubic_near
-from .layer_functions import _constant
+from .layer_arguments import _constant
 
 __all__: list[str] = []  # (helpers of interpolate, in resampling.py)
 

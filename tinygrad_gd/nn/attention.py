@@ -17,7 +17,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant, _dropout_mask, _named
+from .layer_arguments import _as_tensor, _constant, _dropout_mask, _named
 
 __all__ = ["scaled_dot_product_attention"]
 

@@ -30,8 +30,7 @@ from ..grad_mode import check_flag
 from ..ops.matmul import Linear
 from ..tensor import Tensor
 from .attention import scaled_dot_product_attention
-from .layer_functions import (_as_tensor, _check_probability, _constant, _dropout_mask,
-                              _named)
+from .layer_arguments import _as_tensor, _check_probability, _constant, _dropout_mask, _named
 
 __all__ = ["multi_head_attention_forward"]
 

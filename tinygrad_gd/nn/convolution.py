@@ -21,7 +21,7 @@ from ..ops.convolution import conv_padding, divisor_or_none, single, sizes
 from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _as_tensor, _named
+from .layer_arguments import _as_tensor, _named
 from .layers import _check_features
 from .registration import _float_dtype
 from .module import Module

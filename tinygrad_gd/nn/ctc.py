@@ -24,7 +24,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import floating, integer
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor, _constant
+from .layer_arguments import _as_tensor, _constant
 from .loss_checks import _check_reduction
 
 __all__ = ["ctc_loss"]

@@ -9,7 +9,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _one_dim
+from .layer_arguments import _one_dim
 from .module import Module
 
 __all__ = ["CosineSimilarity", "PairwiseDistance"]

@@ -13,8 +13,8 @@ import numpy as np
 from ..grad_mode import check_flag, no_grad
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import (_check_features, _embedding_options, _padding_idx,
-                              _starting_weight)
+from .embedding_functions import _embedding_options, _padding_idx, _starting_weight
+from .layer_arguments import _check_features
 from .module import Module, Parameter
 from .parameter_reset import normal_, reset_generator, start_parameters
 from .tensor_settings import held_int

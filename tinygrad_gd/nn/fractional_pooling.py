@@ -26,7 +26,7 @@ from ..ops.arguments import number
 from ..ops.convolution import window_argmax
 from ..ops.window_arguments import sizes
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .module import Module
 from .spatial_functions import _AXES, _unbatched
 

@@ -65,8 +65,8 @@ from .activation_functions import (_new_or_written, celu, elu, gelu, glu,  # noq
                                    log_softmax, logsigmoid, mish, prelu, relu, relu6, selu,
                                    sigmoid, silu, softmax, softmin, softplus, softshrink,
                                    softsign, tanh, tanhshrink, threshold)
-from .layer_functions import (_constant, batch_norm, embedding, group_norm,  # noqa: F401
-                              layer_norm, rms_norm)
+from .layer_arguments import _constant
+from .layer_functions import batch_norm, embedding, group_norm, layer_norm, rms_norm  # noqa: F401
 from .spatial_functions import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
                                 adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
                                 adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
@@ -102,7 +102,7 @@ from .fractional_pooling import (fractional_max_pool2d,  # noqa: F401
 from .attention_forward import multi_head_attention_forward  # noqa: F401
 from .deprecated_functions import upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ..ops.arguments import integer, number
-from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _normalized
+from .layer_arguments import _as_tensor, _check_probability, _dropout_mask, _normalized
 from .loss_checks import (_check_class_options, _check_reduction,
                           _check_unit_interval, _check_weight, _class_indices,
                           _legacy_reduction, _pair, _per_position, _reduce, _weighted,

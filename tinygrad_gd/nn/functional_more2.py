@@ -20,7 +20,7 @@ from ..errors import ShapeError
 from ..scope import drawn_as_call
 from ..tensor import Tensor
 from .functional import cross_entropy, linear
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .layer_functions_more import channel_shuffle
 
 __all__ = ["native_channel_shuffle", "linear_cross_entropy"]

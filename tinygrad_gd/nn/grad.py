@@ -23,7 +23,7 @@ from ..engine import Function
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 from ..functional import conv2d
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .spatial_functions import conv1d
 from .volumetric_functions import conv3d
 

@@ -44,7 +44,7 @@ from ..errors import ShapeError, user_stacklevel
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant, _named
+from .layer_arguments import _as_tensor, _constant, _named
 
 __all__ = ["affine_grid", "grid_sample"]
 

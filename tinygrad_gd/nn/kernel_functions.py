@@ -23,7 +23,7 @@ from ..in_place import shown
 from ..scope import drawn_as_call
 from ..tensor import Tensor
 from ..values import numeric_dtype
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .padding import pad as _pad
 from .spatial_functions import conv1d
 

@@ -1,16 +1,11 @@
-"""The formulas of `LayerNorm`, `BatchNorm1d`/`BatchNorm2d`, `GroupNorm`, `RMSNorm` and
-`Embedding` as PyTorch's functions (`F.layer_norm`, `F.batch_norm`, `F.group_norm`,
-`F.rms_norm`, `F.embedding`); the layers call these, so each formula is written once.
-Composed of Tensor ops: gradients come from `backward()`.
+"""The formulas of `LayerNorm`, `BatchNorm1d`/`BatchNorm2d`, `GroupNorm` and `RMSNorm` as
+PyTorch's functions (`F.layer_norm`, `F.batch_norm`, `F.group_norm`, `F.rms_norm`); the
+layers call these, so each formula is written once. Composed of Tensor ops: gradients
+come from `backward()`.
 
-Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
-`_floated`, `_normalized_shape`, `_one_dim`, `_check_probability`, `_normalized` (normalize's
-and cosine_similarity's division by a norm), the embedding layers'
-`_padding_idx`, `_starting_weight`, `_embedding_options`; numbers through the ops'
-`number`): one line naming the function or layer; the embedding layers' max_norm
-(`_renorm`); `_constant`, a constant a function makes for itself (a mask, zeros,
-weights), and `_named`, one it computes from constants, named for the diagrams; and
-`_dropout_mask`, the mask of `dropout` and of the channel dropouts (spatial_functions.py).
+`F.embedding` (importable here too, as before) and the embedding layers' checks live in
+embedding_functions.py; the argument checks and constants `nn`'s functions and layers
+share in layer_arguments.py.
 """
 from __future__ import annotations
 
@@ -19,223 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from .. import functional as tg
-from ..composed_reductions import vector_norm
-from ..creation import make_generator
 from ..engine import no_grad
 from ..errors import ShapeError
-from ..grad_mode import check_flag
 from ..inference import refuse_changes, refuse_kept_by
-from ..ops.arguments import check_axis, number, refuse_no_numbers, tensor_int
+from ..ops.arguments import number
 from ..ops.reductions import accumulator
-from ..scope import made_here
-from ..tensor import Tensor, _as_array
-from ..values import default_float
-from .registration import _float_dtype
-from .tensor_settings import held_float, held_int
+from ..tensor import Tensor
+from .embedding_functions import embedding
+from .layer_arguments import _as_tensor, _constant, _given_shape, _named, _normalized_shape
 
 __all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "embedding"]
-
-
-def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
-    """A Tensor as is; anything else as a constant (in `like`'s float dtype, if given; else
-    numbers and lists in the default float, as `tg.Tensor([1.0, 2.0])`), or a one-line
-    error naming `where` (a name, or a layer named by its repr) and the argument (`what`),
-    not Tensor()."""
-    if isinstance(x, Tensor):
-        return x  # (before any repr is made: a layer's forward pays nothing for the check)
-    name = where if isinstance(where, str) else repr(where)
-    refuse_no_numbers(name, what, x)  # (a string was read as shape (), None as objects)
-    dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
-    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
-        dtype = default_float()
-    return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
-
-
-def _given_shape(where: str, what: str, value: Any) -> tuple[int, ...]:
-    """The shape of a norm's weight, bias or running statistic as given (a Tensor, an
-    array, a list of numbers); None, a string or another object refused in one line."""
-    if isinstance(value, Tensor):
-        return value.shape
-    refuse_no_numbers(where, what, value)
-    return tuple(np.shape(value))
-
-
-def _floated(tensor: Tensor) -> Tensor:
-    """`tensor` as it is where its dtype is a float one (float32 kept), else cast in the
-    graph to the default float (float64 unless tg.set_default_dtype changed it), as
-    PyTorch's functions of real values treat integers (and `ops.arguments.floating`
-    an op's arrays)."""
-    return tensor if tensor.dtype.kind == "f" else tensor.to(default_float())
-
-
-def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "p") -> Any:
-    """A dropout's probability (the argument `name`: a dropout's p, a layer's dropout): a
-    number in [0, 1], the probability of zeroing `what` (an entry, a channel), given back
-    (a 0-d tensor's as its float, as PyTorch reads it)."""
-    if isinstance(p, Tensor):  # (a 0-d tensor's float, as PyTorch reads it)
-        p = held_float(where, name, p)
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{where}: {name} is the probability of zeroing {what}, a number in "
-                         f"[0, 1]; got {p!r}")
-    return p
-
-
-def _named(t: Tensor, name: str) -> Tensor:
-    """`t`, made by a function, named `name` where it is a constant (a leaf: an array made
-    for it, a slice of a constant, or an op of constants only, which the engine folds into
-    a new leaf) of more than one number, not named yet: unnamed, a diagram would draw it as
-    another of the user's inputs (one number it folds into its op's label)."""
-    if t.is_leaf and t.size > 1 and t.name is None:
-        t.name = name
-    return t
-
-
-def _constant(values: np.ndarray, name: str, like: Any = None) -> Tensor:
-    """`values` (an array made for it: kept, not copied) as a tensor without a graph, in
-    `like`'s dtype (a Tensor's, or a dtype) where that is a float one, else the default
-    float (no `like`: as they are), named `name` as `_named` names it."""
-    if like is not None:
-        dtype = np.dtype(getattr(like, "dtype", like))
-        values = values.astype(dtype if dtype.kind == "f" else default_float(), copy=False)
-    return _named(made_here(Tensor.from_op(values, None)), name)
-
-
-def _dropout_mask(where: str, shape: tuple[int, ...], p: Any, generator: Any, dtype: Any,
-                  name: str) -> Tensor:
-    """Inverted dropout's mask of `shape`: each entry 0 with probability p, else 1 / (1 - p)
-    (all 0, nothing drawn, when p == 1), drawn from `generator` (None: `make_generator`'s),
-    in `dtype` if a float one, else the default float; named `name` unless it is one
-    number."""
-    rng = make_generator(None, generator, where)
-    keep = np.zeros(shape) if p == 1 else (rng.random(shape) >= p) / (1.0 - p)
-    return _constant(keep, name, dtype)
-
-
-def _normalized_shape(where: str, value: Any) -> tuple[int, ...]:
-    """LayerNorm's normalized_shape (an int or a non-empty sequence of ints) as a tuple."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),)
-    try:
-        shape = tuple(value) if not isinstance(value, (str, bytes)) else None
-    except TypeError:
-        shape = None
-    if shape is None or any(isinstance(n, bool) or not isinstance(n, (int, np.integer))
-                            for n in shape):
-        raise TypeError(f"{where}: normalized_shape must be an int or a tuple of ints (the "
-                        f"sizes of the input's last axes), got {value!r}")
-    if not shape:
-        raise ValueError(f"{where}: normalized_shape must name at least one axis, got "
-                         f"{value!r}; e.g. the feature count, normalized_shape=x.shape[-1]")
-    return tuple(int(n) for n in shape)
-
-
-def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = False) -> Any:
-    """An axis: an int (in range for `ndim` axes, if given), or None where `none_ok`."""
-    if dim is None and none_ok:
-        return None
-    if isinstance(dim, Tensor):  # (PyTorch's 0-d integer tensor for an int; no other)
-        dim = tensor_int(where, "dim", dim, "an int")
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"{where}: dim must be an int{' or None' if none_ok else ''}, got "
-                        f"{type(dim).__name__} {dim!r}")
-    if ndim is not None and not -ndim <= dim < ndim:
-        # NumPy's AxisError: a ValueError (NumPy) and an IndexError (PyTorch) both
-        valid = f"a dim in [{-ndim}, {ndim - 1}]" if ndim else "an input with an axis"
-        raise np.exceptions.AxisError(f"{where}: dim {dim} is out of range for an input with "
-                                      f"{ndim} dimension(s); use {valid}")
-    return int(dim)
-
-
-def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2,
-                dims_ok: bool = False) -> Tensor:
-    """input / max(its p-norm along `dim`, eps) (normalize's, cosine_similarity's); a 0-d
-    input is one entry along dim 0 or -1, as PyTorch's; `dims_ok`: dim may be a tuple
-    (normalize's, as PyTorch's: the norm over those axes, over all of them for ())."""
-    eps = number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
-    if isinstance(dim, Tensor):  # (PyTorch's 0-d integer tensor for an int; no other)
-        dim = tensor_int(where, "dim", dim, "an int")
-    scalar = input.ndim == 0 and isinstance(dim, (int, np.integer)) and \
-        not isinstance(dim, bool) and dim in (0, -1)
-    if dims_ok and isinstance(dim, (tuple, list)):  # (none: every axis, as PyTorch's)
-        dim = check_axis(where, dim, input.ndim) if dim else None
-    else:
-        dim = 0 if scalar else _one_dim(where, dim, input.ndim)
-    along = input.reshape((1,)) if input.ndim == 0 else input
-    norm = along.norm(axis=dim, keepdims=True) if p == 2 else \
-        vector_norm(along, p, dim, True, op=where)
-    norm = norm.clip(eps, None)
-    return input / (norm.reshape(()) if input.ndim == 0 else norm)
-
-
-def _check_features(value: Any, name: str, where: str = "Linear", *, empty: bool = False
-                    ) -> int:
-    """A layer's size argument (in_features, num_embeddings, ...): a positive int, or 0 too
-    where `empty` (the sizes PyTorch builds a layer of zero-size tensors for)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1 - empty:
-        error = ValueError if isinstance(value, (int, np.integer)) else TypeError
-        kind = "a non-negative" if empty else "a positive"
-        raise error(f"{where}: {name} must be {kind} int, got {value!r}")
-    return int(value)
-
-
-def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | None:
-    """An embedding layer's padding_idx: None, or a row (negative: from the end) as its
-    index from 0, as PyTorch's layers keep it."""
-    if padding_idx is None:
-        return None
-    padding_idx = held_int(where, "padding_idx", padding_idx)  # (a tensor's one int)
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
-        raise TypeError(f"{where}: padding_idx must be an int (a row) or None, got "
-                        f"{type(padding_idx).__name__} {padding_idx!r}")
-    if not -num_embeddings <= padding_idx < num_embeddings:
-        raise ValueError(f"{where}: padding_idx {padding_idx} is not a row of {num_embeddings}")
-    return int(padding_idx) % num_embeddings
-
-
-def _starting_weight(where: str, _weight: Any, shape: tuple[int, int], dtype: Any,
-                     device: Any) -> np.ndarray:
-    """The embedding layers' starting weight: PyTorch's `_weight` copied (its float dtype
-    kept unless dtype= says otherwise; of `shape`, else a one-line error), or zeros for
-    the layer's reset_parameters to draw into."""
-    given = None if _weight is None else np.array(getattr(_weight, "_data", _weight))
-    if dtype is None and given is not None and given.dtype.kind == "f":
-        dtype = given.dtype  # (PyTorch's: the given weight's dtype)
-    resolved = _float_dtype(dtype, where, device)
-    if given is None:
-        return np.zeros(shape, resolved)
-    if given.shape != shape:
-        raise ValueError(f"{where}: _weight of shape {given.shape} must have shape "
-                         f"(num_embeddings, embedding_dim) = {shape}")
-    return given.astype(resolved)
-
-
-def _embedding_options(where: str, max_norm: Any, norm_type: Any, scale_grad_by_freq: Any,
-                       sparse: Any) -> None:
-    """PyTorch's embedding options checked: max_norm None or a number > 0, norm_type a
-    number, the flags True or False; sparse=True refused (the gradients here are dense)."""
-    if max_norm is not None and number(where, "max_norm", max_norm) <= 0:
-        raise ValueError(f"{where}: max_norm must be positive (the rows' largest norm) or "
-                         f"None, got {max_norm!r}")
-    number(where, "norm_type", norm_type)
-    check_flag(where, "scale_grad_by_freq", scale_grad_by_freq)
-    if check_flag(where, "sparse", sparse):
-        raise NotImplementedError(f"{where}: sparse=True is not supported (sparse gradients); "
-                                  f"leave it False: the weight's gradient is dense")
-
-
-def _renorm(weight: Tensor, index: np.ndarray, max_norm: float, norm_type: float) -> None:
-    """PyTorch's embedding_renorm_ (the embedding layers' max_norm): each row of `weight`
-    that `index` looks up whose `norm_type`-norm is above max_norm is scaled, in place and
-    outside the graph, by max_norm / (norm + 1e-7)."""
-    looked_up = np.unique(index)
-    norms = np.linalg.norm(weight._data[looked_up], ord=norm_type, axis=1)
-    over = norms > max_norm
-    if over.any():
-        with no_grad():  # (counted as an in-place write: graphs that saved it refuse)
-            weight[looked_up[over]] = weight._data[looked_up[over]] * (
-                max_norm / (norms[over] + 1e-7))[:, None]
 
 
 def _widened(input: Tensor) -> Tensor:
@@ -445,55 +233,3 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     work = _widened(input)
     out = work / ((work ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
     return _affine(out, work, input, weight, None)
-
-
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
-              max_norm: float | None = None, norm_type: float = 2.0,
-              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
-    """`weight[input]`: row i of `weight` (num_embeddings, embedding_dim) for each index i,
-    as PyTorch's embedding. The row at `padding_idx` (negative: from the end) gets no
-    gradient (its values are looked up as they are). `max_norm`: each looked-up row of a
-    norm (`norm_type`-norm) above it is first rescaled to max_norm, in the weight itself
-    (in place, outside the graph, as PyTorch's). `scale_grad_by_freq`: each row's gradient
-    divided by how often its index occurs in `input`. `sparse=True` is refused."""
-    _embedding_options("embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
-    index = np.asarray(getattr(input, "_data", input))
-    weight = _as_tensor("embedding", weight, None, "weight")
-    if weight.ndim != 2:
-        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
-                         f"shape {weight.shape}")
-    rows = weight.shape[0]
-    if index.dtype.kind not in "iu":
-        raise TypeError(f"embedding: the input must be integer indices, got dtype "
-                        f"{index.dtype}; build them with tg.as_tensor([0, 2])")
-    if index.size and not (0 <= index.min() and index.max() < rows):
-        raise IndexError(f"embedding: indices must lie in [0, {rows - 1}], got {index.min()} "
-                         f"to {index.max()}")
-    padding_idx = held_int("embedding", "padding_idx", padding_idx)  # (a tensor's one int)
-    if padding_idx is not None and (
-            isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
-            or not -rows <= padding_idx < rows):
-        raise ValueError(f"embedding: padding_idx must be an int in [{-rows}, {rows - 1}] "
-                         f"(a row of the weight), got {padding_idx!r}")
-    if max_norm is not None:
-        _renorm(weight, index, max_norm, norm_type)
-    rows_out = weight[index]
-    if padding_idx is not None:
-        row = padding_idx % rows  # (its values as they are, broadcast: a constant)
-        rows_out = tg.where((index != row)[..., None], rows_out,
-                            _named(weight.detach()[row], f"weight[{row}] (padding_idx)"))
-    return _grad_by_frequency(rows_out, index) if scale_grad_by_freq else rows_out
-
-
-def _grad_by_frequency(rows: Tensor, index: np.ndarray, counted: np.ndarray | None = None
-                       ) -> Tensor:
-    """`rows` (one looked-up row per entry of `index`) with their values unchanged and
-    each one's gradient divided by how often its index occurs in `counted` (all the
-    indices given; `index` itself by default): scale_grad_by_freq's rule."""
-    if not index.size:
-        return rows
-    values, counts = np.unique(index if counted is None else counted, return_counts=True)
-    count = counts[np.searchsorted(values, index)]
-    scale = _constant((1.0 / count)[..., None].astype(rows.dtype), "1 / index count")
-    frozen = _named(rows.detach(), "looked-up rows (no gradient)")
-    return frozen + (rows - frozen) * scale

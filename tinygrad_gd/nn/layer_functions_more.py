@@ -23,9 +23,9 @@ from ..grad_mode import check_flag
 from ..inference import copied_as_pytorch, refuse_kept_by
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
-from .layer_functions import (_affine, _as_tensor, _by_channel, _channels, _constant,
-                              _embedding_options, _grad_by_frequency, _renorm, _widened,
-                              batch_norm)
+from .embedding_functions import _embedding_options, _grad_by_frequency, _renorm
+from .layer_arguments import _as_tensor, _constant
+from .layer_functions import _affine, _by_channel, _channels, _widened, batch_norm
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]

@@ -22,8 +22,8 @@ from . import functional as F
 from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
 from .embedding import Embedding  # noqa: F401  (its home before embedding.py: importable)
-from .layer_functions import (_as_tensor, _check_features, _check_probability,
-                              _normalized_shape, _one_dim)
+from .layer_arguments import (_as_tensor, _check_features, _check_probability, _normalized_shape,
+                              _one_dim)
 from .module import Buffer, Module, Parameter
 from .parameter_reset import (by_fan, inverse_root_fan, normal_, nothing_drawn, ones_zeros_,
                               ones_zeros_reset, reset_generator, start_parameters,

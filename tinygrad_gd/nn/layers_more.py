@@ -20,7 +20,8 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from .embedding import normal_table_, table_shape
-from .layer_functions import _as_tensor, _padding_idx, _starting_weight
+from .embedding_functions import _padding_idx, _starting_weight
+from .layer_arguments import _as_tensor
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
 from .layers import (BatchNorm1d, Dropout, _check_features, _inplace_repr, _NormBase, _norm_repr,

@@ -32,7 +32,7 @@ from ..creation import make_generator
 from ..errors import ShapeError
 from ..tensor import Tensor
 from .convolution import Conv2d, Conv3d
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .layers import BatchNorm1d, BatchNorm2d, Linear
 from .layers_more import BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .module import Buffer, IncompatibleKeys, Module, Parameter, StateDictError

@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant, _named
+from .layer_arguments import _as_tensor, _constant, _named
 from .loss_checks import _check_reduction, _legacy_reduction, _pair, _reduce
 
 __all__ = ["gaussian_nll_loss", "poisson_nll_loss"]

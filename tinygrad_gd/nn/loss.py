@@ -11,7 +11,7 @@ from ..tensor import Tensor
 from . import functional as F
 from ..ops.arguments import number
 from .loss_checks import _check_reduction, _check_weight, _legacy_reduction
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .module import Module
 
 __all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",

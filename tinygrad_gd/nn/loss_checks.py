@@ -15,7 +15,7 @@ import numpy as np
 from .. import functional as tg_functional
 from ..errors import ShapeError, user_stacklevel
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor, _named
+from .layer_arguments import _as_tensor, _named
 from .tensor_settings import held_int
 
 _REDUCTIONS = ("mean", "sum", "none")

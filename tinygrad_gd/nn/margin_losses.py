@@ -34,7 +34,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor, _constant, _named
+from .layer_arguments import _as_tensor, _constant, _named
 from .loss_checks import (_check_class_options, _check_reduction, _check_unit_interval,
                           _check_weight, _class_indices, _legacy_reduction, _pair, _reduce,
                           _weighted)

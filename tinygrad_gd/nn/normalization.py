@@ -13,7 +13,8 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _normalized_shape, group_norm, rms_norm
+from .layer_arguments import _as_tensor, _normalized_shape
+from .layer_functions import group_norm, rms_norm
 from .layers import _check_features
 from .module import Module, Parameter
 from .parameter_reset import ones_zeros_reset

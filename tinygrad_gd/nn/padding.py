@@ -26,7 +26,7 @@ from ..errors import ShapeError
 from ..ops.arguments import ints, number
 from ..ops.padding import PAD_MODES
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .module import Module
 
 __all__ = ["pad", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",

@@ -24,7 +24,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import array_argument, ints, number
 from ..ops.convolution import pool_grid, single, sizes
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .module import Module
 from .spatial_functions import _AXES, _avg_pool2d, _pool1d, _sequences
 from .volumetric_functions import _avg_pool3d, max_pool3d

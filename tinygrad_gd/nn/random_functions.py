@@ -25,7 +25,7 @@ from ..ops.arguments import number
 from ..tensor import Tensor
 from .activation_functions import _new_or_written, _written
 from .activations_from_output import rrelu_from_output, rrelu_slopes
-from .layer_functions import _as_tensor, _check_probability, _constant, _one_dim
+from .layer_arguments import _as_tensor, _check_probability, _constant, _one_dim
 from .spatial_functions import _channel_dropout
 
 __all__ = ["dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu", "gumbel_softmax"]

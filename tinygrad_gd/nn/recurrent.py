@@ -24,7 +24,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _as_tensor, _check_probability, _constant, _named
+from .layer_arguments import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
 from .parameter_reset import inverse_root_fan, reset_generator, start_parameters, uniform_each_

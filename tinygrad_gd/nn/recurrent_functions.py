@@ -18,7 +18,7 @@ from .. import functional as tg
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..tensor import Tensor
-from .layer_functions import _check_probability
+from .layer_arguments import _check_probability
 from .recurrent import _elman_step, packed_sizes, run_layers, run_packed, run_sequence
 from .recurrent_gated import _gru_step, _lstm_step
 

@@ -41,7 +41,7 @@ from ..ops.arguments import integer
 from ..tensor import Tensor
 from .antialiasing import antialiased_along, antialiased_weights
 from .grid_sampling import cubic_weights
-from .layer_functions import _as_tensor, _constant
+from .layer_arguments import _as_tensor, _constant
 from .module import Module
 from .spatial_functions import adaptive_avg_pool2d
 

@@ -19,7 +19,7 @@ from ..ops.convolution import single
 from ..tensor import Tensor
 from . import functional as F
 from .convolution import _AdaptivePool, _ConvNd, _ReturnsIndices, _window
-from .layer_functions import _as_tensor, _one_dim
+from .layer_arguments import _as_tensor, _one_dim
 from .layers import Dropout
 from .module import Module
 

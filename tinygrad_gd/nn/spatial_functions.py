@@ -28,7 +28,7 @@ from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_cou
                                window_argmax)
 from ..tensor import Tensor
 from .activation_functions import _new_or_written
-from .layer_functions import _as_tensor, _check_probability, _constant, _dropout_mask, _named
+from .layer_arguments import _as_tensor, _check_probability, _constant, _dropout_mask, _named
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
            "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",

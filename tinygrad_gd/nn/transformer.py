@@ -25,7 +25,7 @@ from . import init
 from .attention_checks import _check_attention
 from .attention_forward import attention
 from .containers import ModuleList
-from .layer_functions import _as_tensor, _check_probability
+from .layer_arguments import _as_tensor, _check_probability
 from .layers import Dropout, LayerNorm, Linear, NonDynamicallyQuantizableLinear, _check_features
 from .module import Module, Parameter
 from .parameter_reset import start_parameters

@@ -24,7 +24,7 @@ from ..tensor import Tensor
 from ..values import check_cpu, numeric_dtype
 from . import functional as F
 from . import init
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module
 from .parameter_reset import start_parameters

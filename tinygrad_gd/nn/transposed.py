@@ -16,7 +16,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import ints
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _as_tensor
+from .layer_arguments import _as_tensor
 from .layers import _check_features
 from .module import Module
 from .parameter_reset import convolution_reset_, start_parameters, zero_weight_and_bias

@@ -29,7 +29,7 @@ from ..ops.convolution import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
 from ..ops.window_arguments import _n_ints
 from ..ops.windows import _grid
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant, _floated, _named
+from .layer_arguments import _as_tensor, _constant, _floated, _named
 from .spatial_functions import _AXES
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]

@@ -26,7 +26,7 @@ from ...grad_mode import check_flag
 from ...ops.arguments import check_axis, integer, number
 from ...tensor import Tensor
 from .. import functional as F
-from ..layer_functions import _named
+from ..layer_arguments import _named
 from ..module import Module
 from ..transposed import ConvTranspose1d, ConvTranspose2d
 from .parametrize import register_parametrization

@@ -27,7 +27,7 @@ from ...grad_mode import check_flag
 from ...ops.arguments import array_argument, integer, number
 from ...scope import drawn_as_call
 from ...tensor import Tensor
-from ..layer_functions import _as_tensor, _constant
+from ..layer_arguments import _as_tensor, _constant
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence",
            "pad_packed_sequence", "pad_sequence", "unpad_sequence", "pack_sequence",
