@@ -315,3 +315,67 @@ def test_a_retained_grad_autograd_grad_filled_names_its_hook_not_accumulated(tor
     assert "accumulated" not in text, text
     # the leaf's `.grad` holds no hook's change (autograd.grad added nothing into it)
     assert "a hook on" not in text, text
+
+
+@pytest.mark.parametrize("clear", ["h.grad = None", "h.grad.zero_()"])
+def test_a_retained_grad_cleared_after_its_hooks_change_reads_accumulated(clear):
+    # a hook that tripled h's gradient in the first autograd.grad pass only; h.grad cleared,
+    # then two plain passes: h.grad holds 2 × [4, 8] and none of the hook's change
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.retain_grad()
+    calls = []
+
+    def first_only(g):
+        calls.append(1)
+        return g * 3 if len(calls) == 1 else g
+
+    h.register_hook(first_only)
+    loss = (h * h).sum()
+    tg.autograd.grad(loss, x, retain_graph=True)
+    np.testing.assert_allclose(h.grad.numpy(), [12.0, 24.0])  # (2h = [4, 8], tripled)
+    if clear == "h.grad = None":
+        h.grad = None
+    else:
+        h.grad.zero_()
+    for _ in range(2):
+        tg.autograd.grad(loss, x, retain_graph=True)
+    np.testing.assert_allclose(h.grad.numpy(), [8.0, 16.0])
+    text = _drawn_text(loss)
+    assert ".grad [8, 16] (accumulated)" in text and "changed by its hook" not in text, text
+
+
+@pytest.mark.parametrize("clear", ["x.grad = None", "zero_grad(set_to_none=False)"])
+def test_a_grad_cleared_before_a_results_hook_is_removed_holds_none_of_it(clear):
+    # review: cleared (or zeroed in place) before the removal, then two unhooked passes:
+    # x.grad is 2 × [8, 16], no hook's change in it
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    tripling = h.register_hook(lambda g: g * 3)
+    loss = (h * h).sum()
+    loss.backward(retain_graph=True)
+    if clear == "x.grad = None":
+        x.grad = None
+    else:
+        tg.optim.SGD([x], lr=0.1).zero_grad(set_to_none=False)
+    tripling.remove()
+    for _ in range(2):
+        loss.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), [16.0, 32.0])  # (d loss/d x = 4h = [8, 16])
+    text = _drawn_text(loss)
+    assert "now removed" not in text and "(accumulated)" in text, text
+
+
+def test_a_live_hook_that_changes_nothing_is_not_counted_beside_a_removed_one():
+    # review: a live identity hook and a removed tripling one read `two hooks on h, one now
+    # removed`; only the removed one changed the gradient
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    h.register_hook(lambda g: g)
+    tripling = h.register_hook(lambda g: g * 3)
+    loss = (h * h).sum()
+    loss.backward(retain_graph=True)
+    tripling.remove()
+    np.testing.assert_allclose(x.grad.numpy(), [24.0, 48.0])  # (2h = [4, 8], ×3, × dh/dx 2)
+    text = _drawn_text(loss)
+    assert "a hook on mul result #1, now removed" in text and "two hooks" not in text, text

@@ -38,6 +38,7 @@ from . import forward_ad
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .autograd_graph_more import edge_tensors, is_multithreading_enabled, set_multithreading_enabled
 from .autograd_variable import Variable, is_tensor_like, variable
+from .backward_passes import next_stamp
 from .engine import Function, enable_grad, no_grad
 from .grad_mode import inference_mode, set_grad_enabled
 from .higher_order import seed_tensor
@@ -98,7 +99,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                f"gradient, got {t!r:.60}")
     rows = _batch_rows(outputs, seeds) if is_grads_batched else [seeds]
     retain_graph = retain_graph if retain_graph is not None else create_graph
-    passes = []
+    passes, start = [], next_stamp()  # (start: where a retained .grad they fill starts)
     for k, row in enumerate(rows):  # (the graph kept for the next row's pass)
         row = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, row)]
         if create_graph:  # (a batch's row: its entry of the given tensor, with its graph)
@@ -109,7 +110,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     # (retain_grad() called on some tensor: none, mostly; a batch's rows fill no .grad, as
     # PyTorch's vmap leaves one that cannot be read)
     if retained._entries and not is_grads_batched:
-        keep_retained(passes, bool(create_graph))
+        keep_retained(passes, bool(create_graph), start)
     result = []
     for j, t in enumerate(wanted):
         grads = [found.get(t) for found in passes]

@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from . import hooks
+from .backward_passes import next_stamp
 from .errors import GradientDtypeError
 from .grad_mode import check_flag, enable_grad
 from .functional import stack
@@ -475,10 +476,11 @@ def _gradients(output: Tensor, seeds: Iterable[np.ndarray], inputs: tuple,
     leading = hooks.leading_to(output, inputs)  # (the same for every seed)
     results = []
     for seed in seeds:
+        stamp = next_stamp()  # (where a retained .grad this pass fills starts)
         start = Tensor.from_op(seed, None) if create_graph else seed
         found = hooks.gradients_to(output, start, True, inputs, leading, create_graph)
         if fill and hooks.retained._entries:  # (retain_grad() called on some tensor)
-            keep_retained([found], create_graph, zeros=fill == "zeros")
+            keep_retained([found], create_graph, stamp, zeros=fill == "zeros")
         results.append([found.get(x) for x in inputs])
     return results
 

@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import hooks
+from . import grad_starts, hooks
 from .grad_mode import enable_grad, no_grad
 
 __all__ = ["keep_retained"]
 
 
-def keep_retained(passes: list, create_graph: bool, zeros: bool = False) -> None:
+def keep_retained(passes: list, create_graph: bool, start: int, zeros: bool = False) -> None:
     """Each retain_grad() tensor a pass reached (on a path to the inputs, or one of them)
     adds its gradient (`zeros`: zeros of its shape) into its `.grad`, as PyTorch's grad does
-    (its retain_grad is a hook, which runs in any pass)."""
+    (its retain_grad is a hook, which runs in any pass). `start`, a stamp taken before the
+    passes ran: where a `.grad` they start (None, or zeroed in place, before) starts, so
+    that a diagram names a hook's change of these passes only where the `.grad` holds it."""
     with enable_grad() if create_graph else no_grad():  # (create_graph: the sum recorded)
         for found in passes:
             for tensor, gradient in found.items():
                 if tensor._ctx is not None and hooks.retains(tensor):
+                    grad_starts.note_start(tensor, start)
                     hooks.retained_accumulated(tensor, np.zeros(np.shape(getattr(
                         gradient, "_data", gradient)), tensor.dtype) if zeros else gradient)

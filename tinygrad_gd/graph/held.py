@@ -152,8 +152,12 @@ def _live_and_removed(drawing: Any, tensor: Any, j: int) -> str:
     last pass one did, hook_changes.py's `changers`; at least one of each)."""
     sent, keys = hook_changes.sent_on(tensor), hooks.user_hook_keys(tensor)
     changers = sent.changers if sent is not None else frozenset()
-    on, off = max(1, len(changers & keys)), max(1, len(changers - keys))
-    return f"{_counted(on + off)} hooks on {_hook_place(drawing, j)}, {_counted(off)} now removed"
+    on, off = len(changers & keys), max(1, len(changers - keys))
+    if not on and changers:  # (the live ones sent on what they got: the removed ones only)
+        return f"{'a hook' if off == 1 else _counted(off) + ' hooks'} on " \
+               f"{_hook_place(drawing, j)}, now removed"
+    return f"{_counted(max(1, on) + off)} hooks on {_hook_place(drawing, j)}, " \
+           f"{_counted(off)} now removed"
 
 
 def _counted(number: int) -> str:
