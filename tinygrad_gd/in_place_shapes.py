@@ -89,9 +89,51 @@ def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tens
         before = old_version(self, self._ctx)  # (the nodes that used t: `redirect`)
         hooks.retain_with(self, before)
         keeps_old_layout(self._ctx, name, self, before, values)  # (not recorded: no_grad())
+    elif self._ctx is None:
+        _constant_views_follow(self, values, name)
     self._data = values
     count_write(self._stamp())  # (a change, but no value written: old versions kept)
     return self
+
+
+def _constant_views_follow(t: Tensor, values: np.ndarray, name: str) -> None:
+    """t, a constant (never in the graph, or detached in place), takes `values`' layout
+    outside the graph: its views taken before (`r = h[1]`) are described again as take at
+    their entries' positions in it, so that a later recorded write into t takes them again
+    where they lie, as PyTorch's as_strided does; one with none of its entries in the new
+    layout leaves t (no write into t reaches it, as PyTorch's); one with some outside it
+    (as_strided_ left them out) is refused at that write (`_LostEntries`)."""
+    counter = t._version
+    views = counter[1] if counter is not None and len(counter) > 1 else {}
+    of_t = {id(t): True}
+    taken = [view for view in list(views.values()) if view is not t and view._ctx is None
+             and isinstance(getattr(view, "_made_by", None), versions.ConstantView)
+             and _viewed_in(view, of_t)]
+    positions_of = _positions_in(values) if taken else None
+    for view in taken:
+        if _no_entry_in(view._data, values):  # (no write into t reaches it: as PyTorch's)
+            view._made_by = str(view._made_by)
+            continue
+        at = positions_of(view._data) if view.dtype == values.dtype else None
+        op, params = (Take, {"indices": at, "axis": None}) if at is not None else (
+            _LostEntries, {"change": name, "shape": view.shape, "now": values.shape})
+        view._made_by = versions.ConstantView.taken_by(op, params, (t,))
+
+
+class _LostEntries:
+    """How a constant's view was taken when a shape change of its base in place left some
+    of its entries outside the base's new layout: taking it again on the base, at a later
+    recorded write, is refused (it would follow part of that write, as PyTorch's does)."""
+
+    name = "as_strided"
+
+    @staticmethod
+    def apply(*_: Any, change: str, shape: tuple, now: tuple) -> Tensor:
+        raise RuntimeError(f"in-place write: a view (shape {shape}) of this tensor, taken "
+                           f"before {change} changed it in place (now of shape {now}), holds "
+                           f"entries outside its new layout, so it cannot follow this write "
+                           f"as PyTorch's would; del that view first, or take it again from "
+                           f"the tensor after the change")
 
 
 def _recorded(t: Tensor, name: str, reshaped: Callable[[Tensor], Tensor],
@@ -261,6 +303,11 @@ def _positions_in(values: np.ndarray) -> Callable[[np.ndarray], np.ndarray | Non
         k = np.minimum(np.searchsorted(ranked, wanted), own.size - 1)
         return None if (ranked[k] != wanted).any() else order[k]
     return positions_of
+
+
+def _no_entry_in(view: np.ndarray, values: np.ndarray) -> bool:
+    """Whether none of `view`'s entries is one of `values`' (by address)."""
+    return not np.isin(addresses(view), addresses(values)).any()
 
 
 def _descends(view: Tensor, of_t: dict) -> bool:
