@@ -393,16 +393,22 @@ def _cut_or_refuse(t: Tensor, operands: tuple, what: str, entry: tuple) -> bool:
     taken = _viewing(base, alive, what) if followed else []  # (refused before any is cut)
     _cut(alive)
     for view, made_by in zip(alive, taken):
-        view._made_by = made_by
+        if made_by is not None:
+            view._made_by = made_by
     return not followed
 
 
 def _viewing(base: Tensor, views: list, what: str) -> list:
     """For each of `views`, how it is a view of `base` (a constant, about to take part in
     the graph): take at its entries' positions, as PyTorch's as_strided, for
-    in_place_recorded.py to take it again on base's new version once it is cut."""
+    in_place_recorded.py to take it again on base's new version once it is cut. One that
+    shares no entry with base any more (`h.data = ...`, or as_strided_ leaving its entries
+    out, since) is only cut (None), as PyTorch's, whose view no write of base reaches then."""
     positions_of, taken = _positions_in(base._data), []
     for view in views:
+        if _no_entry_in(view._data, base._data):
+            taken.append(None)
+            continue
         at = positions_of(view._data)
         if at is None or view.dtype != base.dtype:
             raise RuntimeError(
