@@ -5,9 +5,13 @@ read as PyTorch's engine reads it where that is right: summed over the axes of l
 added in front (`h.unsqueeze_(0)`, the node's shape expanding to t's, each entry where it
 was). Anywhere else it is refused in one line (`_OldLayout`): PyTorch's fails there, or,
 where the shapes agree (`h.t_()` of a square h), reads it in the old layout, wrong numbers.
+The node then made two tensors, t and its old version (the nodes that used t before take
+it); a pass that gives both a gradient runs the node for each, its saved arrays kept for the
+second (`_SharedNode`): the sum of the two is PyTorch's, which runs it once on their sum.
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any
 
@@ -21,6 +25,7 @@ from .tensor import Tensor
 __all__ = ["keeps_old_layout"]
 
 engine.Function.old_layout = None  # (what, its output's shape then, the mode, ...): `_OldLayout`
+engine.Function.made_twice = None  # ([weakrefs to t and its old versions], ids run): `_SharedNode`
 
 
 def keeps_old_layout(node: Any, name: str, t: Tensor, before: Tensor,
@@ -29,6 +34,10 @@ def keeps_old_layout(node: Any, name: str, t: Tensor, before: Tensor,
     (`_OldLayout`): `before`, its old version, still takes its gradient in the node's
     layout. A change back to the node's layout (`h.t_()` twice) takes the note away: t's
     gradient is read as the node reads it, as PyTorch's."""
+    node.made_twice = node.made_twice or ([weakref.ref(t)], set())
+    node.made_twice[0].append(weakref.ref(before))
+    _SHARED_NODE.nodes.add(node)
+    engine.switch(_SHARED_NODE)
     mode = "inference_mode()" if is_inference_mode_enabled() else "no_grad()"
     # (the first change counts: the node's layout is the version's before it)
     node.old_layout = node.old_layout or (name, t.shape, mode, weakref.ref(before),
@@ -74,6 +83,50 @@ class _OldLayout(engine.Extension):
 
 
 _OLD_LAYOUT = _OldLayout()
+
+
+class _SharedNode(engine.Extension):
+    """Keeps the saved arrays of a node that made both a tensor changed in layout under
+    no_grad() and its old version (`keeps_old_layout`) after it ran for one of them, while
+    another, alive, may still take a gradient through it in the pass; a run for one that ran
+    since they were last freed is refused, as the engine refuses a second pass. Switched on
+    at such a change, off at the first gradient after the last such node is gone."""
+
+    def __init__(self) -> None:
+        self.nodes: weakref.WeakSet = weakref.WeakSet()
+        self.running = threading.local()  # (the tensor whose node runs next, per thread)
+
+    def gradient(self, tensor: Any, grad: Any) -> Any:
+        if not self.nodes:
+            engine.switch(self, on=False)
+        self.running.tensor = tensor
+        return grad
+
+    def before_backward(self, node: Any) -> None:
+        if node.made_twice is None:
+            return
+        if id(getattr(self.running, "tensor", None)) in node.made_twice[1]:
+            raise RuntimeError(f"backward(): trying to backward through op '{node.name}' a "
+                               f"second time, but its saved arrays were freed after the first "
+                               f"backward(); pass retain_graph=True to the first backward() "
+                               f"if you need to call it twice")
+        self.running.saved = node.saved_tensors
+
+    def after_backward(self, node: Any, grad: Any, input_grads: tuple) -> None:
+        if node.made_twice is None:
+            return
+        made, ran = node.made_twice
+        if node.saved_tensors is not None:  # (retain_graph: it may run again for any)
+            ran.clear()
+            return
+        ran.add(id(self.running.tensor))
+        if any(t is not None and id(t) not in ran for t in (ref() for ref in made)):
+            node.saved_tensors = self.running.saved  # (freed at the last one's run)
+        else:
+            ran.clear()
+
+
+_SHARED_NODE = _SharedNode()
 
 
 def _summed_back(values: np.ndarray, layout: tuple) -> bool:
