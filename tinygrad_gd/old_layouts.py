@@ -99,29 +99,32 @@ class _SharedNode(engine.Extension):
     def gradient(self, tensor: Any, grad: Any) -> Any:
         if not self.nodes:
             engine.switch(self, on=False)
-        self.running.tensor = tensor
+        self.running.tensor = weakref.ref(tensor)  # (weak: no graph kept alive past its pass)
         return grad
 
     def before_backward(self, node: Any) -> None:
-        if node.made_twice is None:
-            return
-        if id(getattr(self.running, "tensor", None)) in node.made_twice[1]:
+        ref = getattr(self.running, "tensor", None)
+        tensor, self.running.kept = ref and ref(), None
+        if node.made_twice is None or tensor is None or tensor._ctx is not node:
+            return  # (or switched on by another thread since this tensor's gradient)
+        if id(tensor) in node.made_twice[1]:
             raise RuntimeError(f"backward(): trying to backward through op '{node.name}' a "
                                f"second time, but its saved arrays were freed after the first "
                                f"backward(); pass retain_graph=True to the first backward() "
                                f"if you need to call it twice")
-        self.running.saved = node.saved_tensors
+        self.running.kept = (node, tensor, node.saved_tensors)
 
     def after_backward(self, node: Any, grad: Any, input_grads: tuple) -> None:
-        if node.made_twice is None:
+        kept, self.running.kept = getattr(self.running, "kept", None), None
+        if kept is None or kept[0] is not node:
             return
         made, ran = node.made_twice
         if node.saved_tensors is not None:  # (retain_graph: it may run again for any)
             ran.clear()
             return
-        ran.add(id(self.running.tensor))
+        ran.add(id(kept[1]))
         if any(t is not None and id(t) not in ran for t in (ref() for ref in made)):
-            node.saved_tensors = self.running.saved  # (freed at the last one's run)
+            node.saved_tensors = kept[2]  # (freed at the last one's run)
         else:
             ran.clear()
 
