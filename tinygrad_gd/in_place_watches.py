@@ -9,6 +9,7 @@ back when an entry is added.
 """
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, Callable
 
 from .in_place_recorded import in_place_checks
@@ -26,7 +27,8 @@ def until_done(entries: dict, check: Callable[[Tensor, tuple, str, Any], bool]
 
     def checked(t: Tensor, operands: tuple, what: str) -> None:
         if not entries:
-            in_place_checks.remove(checked)
+            with suppress(ValueError):  # (another thread's in-place op took it off first)
+                in_place_checks.remove(checked)
             return
         key = id(t._version)
         entry = entries.get(key) if t._version is not None else None
